@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+// FlukeWatch: an edge field-station daemon for humpback-whale photo identification.
+// The module map follows DESIGN.md: one concern per target, system libraries through pkg-config.
+import PackageDescription
+
+let package = Package(
+    name: "FlukeWatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flukewatch", targets: ["flukewatch"]),
+        .executable(name: "flukewatch-bench", targets: ["flukewatch-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: System libraries (found with pkg-config; installed by scripts/setup.sh)
+        .systemLibrary(name: "COpenCV", pkgConfig: "opencv4",
+                       providers: [.apt(["libopencv-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+
+        // MARK: Domain
+        .target(name: "FlukeCore"),
+
+        // MARK: Vision: a C API over OpenCV's C++ (no exception crosses into Swift), and Swift above it
+        .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
+                cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])]),
+        .target(name: "FlukeVision", dependencies: ["FlukeCore", "CFlukeVisionShim"]),
+
+        // MARK: Storage
+        .target(name: "FlukeStore", dependencies: [
+            "FlukeCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // MARK: The station daemon's services
+        .target(name: "FlukeStation", dependencies: [
+            "FlukeCore", "FlukeVision", "FlukeStore", "CSystemd",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // MARK: Photos the project makes itself (demo, tests, benchmarks)
+        .target(name: "FlukeFixtures", dependencies: ["FlukeCore", "FlukeVision"]),
+
+        // MARK: Entry points
+        .executableTarget(name: "flukewatch", dependencies: [
+            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "flukewatch-bench", dependencies: [
+            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "FlukeCoreTests", dependencies: ["FlukeCore"]),
+        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures"]),
+        .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
+        .testTarget(name: "FlukeStationTests", dependencies: [
+            "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "flukewatch",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,179 @@
+// The C++ side of FlukeVisionShim.h. Each entry point wraps its body in `guarded`, which turns
+// any exception into an error message: nothing thrown here may unwind into Swift.
+#include "FlukeVisionShim.h"
+#include "ImageHandle.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <random>
+#include <vector>
+
+
+namespace {
+
+void set_error(fw_error *error, const char *message) {
+    if (error == nullptr) return;
+    std::snprintf(error->message, sizeof(error->message), "%s", message);
+}
+
+template <typename Body>
+int guarded(fw_error *error, Body body) {
+    try {
+        return body();
+    } catch (const cv::Exception &e) {
+        set_error(error, e.what());
+    } catch (const std::exception &e) {
+        set_error(error, e.what());
+    } catch (...) {
+        set_error(error, "unknown C++ exception in the vision shim");
+    }
+    return -1;
+}
+
+// Turns stored pixels upright for EXIF orientations 2..8.
+void apply_orientation(cv::Mat &m, int orientation) {
+    switch (orientation) {
+    case 2: cv::flip(m, m, 1); break;
+    case 3: cv::rotate(m, m, cv::ROTATE_180); break;
+    case 4: cv::flip(m, m, 0); break;
+    case 5: cv::transpose(m, m); break;
+    case 6: cv::rotate(m, m, cv::ROTATE_90_CLOCKWISE); break;
+    case 7: cv::transpose(m, m); cv::rotate(m, m, cv::ROTATE_180); break;
+    case 8: cv::rotate(m, m, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    default: break;
+    }
+}
+
+int reduced_flag(int reduce) {
+    switch (reduce) {
+    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    case 4: return cv::IMREAD_REDUCED_COLOR_4;
+    case 8: return cv::IMREAD_REDUCED_COLOR_8;
+    default: return cv::IMREAD_COLOR;
+    }
+}
+
+bool is_jpeg(const uint8_t *b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
+
+} // namespace
+
+extern "C" {
+
+void fw_set_threads(int count) {
+    try { cv::setNumThreads(count); } catch (...) {}
+}
+
+int fw_decode(const uint8_t *bytes, size_t length, int reduce, int orientation, fw_image **out, fw_error *error) {
+    return guarded(error, [&]() -> int {
+        *out = nullptr;
+        if (bytes == nullptr || length == 0) { set_error(error, "no bytes to decode"); return -1; }
+        cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
+        const bool jpeg = is_jpeg(bytes, length);
+        int flags = (jpeg ? reduced_flag(reduce) : cv::IMREAD_COLOR) | cv::IMREAD_IGNORE_ORIENTATION;
+        cv::Mat decoded = cv::imdecode(buffer, flags);
+        if (decoded.empty()) { set_error(error, "OpenCV could not decode the image data"); return -1; }
+        if (decoded.type() != CV_8UC3) {
+            cv::Mat converted;
+            if (decoded.channels() == 1) cv::cvtColor(decoded, converted, cv::COLOR_GRAY2BGR);
+            else if (decoded.channels() == 4) cv::cvtColor(decoded, converted, cv::COLOR_BGRA2BGR);
+            else decoded.convertTo(converted, CV_8UC3);
+            decoded = converted;
+        }
+        if (!jpeg && reduce > 1) {
+            cv::Mat small;
+            cv::resize(decoded, small, cv::Size(), 1.0 / reduce, 1.0 / reduce, cv::INTER_AREA);
+            decoded = small;
+        }
+        apply_orientation(decoded, orientation);
+        *out = new fw_image{decoded};
+        return 0;
+    });
+}
+
+void fw_image_free(fw_image *image) { delete image; }
+
+void fw_image_size(const fw_image *image, int *width, int *height) {
+    *width = image ? image->mat.cols : 0;
+    *height = image ? image->mat.rows : 0;
+}
+
+int fw_measure_quality(const fw_image *image, fw_quality *out, fw_error *error) {
+    return guarded(error, [&]() -> int {
+        const cv::Mat &src = image->mat;
+        if (src.empty()) { set_error(error, "empty image"); return -1; }
+        cv::Mat grey;
+        cv::cvtColor(src, grey, cv::COLOR_BGR2GRAY);
+        // Sharpness on a fixed scale, so photos decoded at different reductions compare.
+        const double longSide = std::max(grey.cols, grey.rows);
+        if (longSide > 1024) {
+            const double s = 1024.0 / longSide;
+            cv::resize(grey, grey, cv::Size(), s, s, cv::INTER_AREA);
+        }
+        cv::Mat lap;
+        cv::Laplacian(grey, lap, CV_32F, 3);
+        cv::Scalar mean, stddev;
+        cv::meanStdDev(lap, mean, stddev);
+        out->sharpness = stddev[0] * stddev[0];
+        out->mean_luminance = cv::mean(grey)[0];
+        const double total = static_cast<double>(grey.total());
+        out->clipped_highlights = cv::countNonZero(grey >= 250) / total;
+        out->clipped_shadows = cv::countNonZero(grey <= 5) / total;
+        return 0;
+    });
+}
+
+int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **out, size_t *out_length,
+                   fw_error *error) {
+    return guarded(error, [&]() -> int {
+        *out = nullptr;
+        *out_length = 0;
+        cv::Mat m = image->mat;
+        const int longSide = std::max(m.cols, m.rows);
+        if (max_side > 0 && longSide > max_side) {
+            const double s = static_cast<double>(max_side) / longSide;
+            cv::Mat small;
+            cv::resize(m, small, cv::Size(), s, s, cv::INTER_AREA);
+            m = small;
+        }
+        std::vector<uchar> encoded;
+        if (!cv::imencode(".jpg", m, encoded, {cv::IMWRITE_JPEG_QUALITY, quality})) {
+            set_error(error, "OpenCV could not encode the JPEG");
+            return -1;
+        }
+        *out = static_cast<uint8_t *>(std::malloc(encoded.size()));
+        if (*out == nullptr) { set_error(error, "out of memory encoding a JPEG"); return -1; }
+        std::memcpy(*out, encoded.data(), encoded.size());
+        *out_length = encoded.size();
+        return 0;
+    });
+}
+
+void fw_buffer_free(uint8_t *buffer) { std::free(buffer); }
+
+int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **out, fw_error *error) {
+    return guarded(error, [&]() -> int {
+        cv::Mat wrapped(height, width, CV_8UC3, const_cast<uint8_t *>(pixels));
+        *out = new fw_image{wrapped.clone()};
+        return 0;
+    });
+}
+
+int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error) {
+    return guarded(error, [&]() -> int {
+        const cv::Mat &m = image->mat;
+        const size_t needed = static_cast<size_t>(m.cols) * m.rows * 3;
+        if (capacity < needed) { set_error(error, "pixel buffer too small"); return -1; }
+        cv::Mat dest(m.rows, m.cols, CV_8UC3, pixels);
+        m.copyTo(dest);
+        return 0;
+    });
+}
+
+} // extern "C"

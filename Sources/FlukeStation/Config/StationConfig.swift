@@ -1,0 +1,64 @@
+import FlukeCore
+import Foundation
+
+/// The station's settings, validated. Built from `flukewatch.toml` and/or command-line flags;
+/// every field has a default a first try can live with, except the drop folders.
+public struct StationConfig: Sendable, Equatable {
+    public struct DropFolder: Sendable, Equatable {
+        public var path: String
+        public var camera: CameraLabel
+        public var recursive: Bool
+
+        public init(path: String, camera: CameraLabel, recursive: Bool = true) {
+            self.path = path
+            self.camera = camera
+            self.recursive = recursive
+        }
+    }
+
+    public var stationID: String = "station"
+    public var stationName: String = "FlukeWatch station"
+    /// Holds the database, thumbnails and (later) crops. Nothing is ever written to drop folders.
+    public var stateDirectory: String = "/var/lib/flukewatch"
+    public var dropFolders: [DropFolder] = []
+    /// Photos processed at once (one thread each). One per core is the usual choice.
+    public var workers: Int = 1
+    /// A file found by a rescan is taken only once its size and time have not changed for this long.
+    public var settleSeconds: Double = 2.0
+    /// Photos whose header claims more pixels are refused before decoding (decompression bombs).
+    public var maxPixels: Int = 150_000_000
+    /// Long side of the review thumbnails, in pixels.
+    public var thumbnailSize: Int = 320
+    /// Long side the photo is decoded at for quality measures (reduced JPEG decode at or above this).
+    public var analysisSize: Int = 1024
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    public var databasePath: String { (stateDirectory as NSString).appendingPathComponent("flukewatch.sqlite") }
+    public var thumbnailDirectory: String { (stateDirectory as NSString).appendingPathComponent("thumbnails") }
+
+    /// Where a config file is looked for: `--config`, then `$FLUKEWATCH_CONFIG`, then this.
+    public static let defaultPath = "/etc/flukewatch/flukewatch.toml"
+}
+
+/// A config problem, pinned to the file, line and key (line 0 when it is not about one line).
+public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var file: String
+    public var line: Int
+    public var key: String
+    public var message: String
+
+    public init(file: String, line: Int, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line)" : file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+    }
+}

@@ -1,0 +1,73 @@
+import FlukeCore
+import FlukeStore
+import FlukeVision
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Wires the station together in one place: state directory, database, crash recovery, and the
+/// services in one ServiceGroup (SIGTERM and SIGINT stop it gracefully).
+public final class StationDaemon: Sendable {
+    public let config: StationConfig
+    public let database: StationDatabase
+    public let pipeline: PipelineService
+    private let group: ServiceGroup
+    private let logger: Logger
+
+    public init(config: StationConfig, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) throws {
+        self.config = config
+        self.logger = logger
+        guard !config.dropFolders.isEmpty else {
+            throw StationError.noDropFolders
+        }
+        database = try StationDatabase.openCreatingStateDirectory(config)
+        let recovered = try PhotoQueue(database: database).requeueInterrupted()
+        if recovered.requeued > 0 {
+            logger.notice("re-queued \(recovered.requeued) photo(s) left in processing by the last stop", metadata: [Logger.eventKey: "recovery"])
+        }
+        if recovered.setAside > 0 {
+            logger.warning("quarantined \(recovered.setAside) photo(s) whose processing was interrupted too often; see `flukewatch photos --status quarantined`",
+                           metadata: [Logger.eventKey: "quarantine"])
+        }
+        PhotoDecoder.configureForWorkers()
+        pipeline = PipelineService(config: config, database: database, logger: logger, onReady: onReady)
+        group = ServiceGroup(configuration: .init(
+            services: [.init(service: pipeline)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+    }
+
+    public func run() async throws {
+        try await group.run()
+    }
+
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}
+
+public enum StationError: Error, CustomStringConvertible {
+    case noDropFolders
+    case stateDirectory(String, String)
+
+    public var description: String {
+        switch self {
+        case .noDropFolders:
+            "no drop folders configured: add a [[drop_folder]] section to the config, or pass --watch DIR[=CAMERA]"
+        case .stateDirectory(let path, let why):
+            "cannot use the state directory \(path): \(why); create it and make it writable by the flukewatch user"
+        }
+    }
+}
+
+extension StationDatabase {
+    /// Creates the state directory if needed, then opens the database inside it.
+    public static func openCreatingStateDirectory(_ config: StationConfig) throws -> StationDatabase {
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StationError.stateDirectory(config.stateDirectory, error.localizedDescription)
+        }
+        return try StationDatabase(path: config.databasePath)
+    }
+}

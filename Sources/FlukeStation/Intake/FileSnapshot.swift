@@ -1,0 +1,39 @@
+import Foundation
+
+/// Size and modification time of a file, as lstat(2) reports them.
+struct FileSnapshot: Equatable, Sendable {
+    var isRegularFile: Bool
+    var isDirectory: Bool
+    var byteSize: Int
+    var mtimeNanoseconds: Int64
+
+    /// Nil when the path does not exist (or vanished).
+    static func of(_ path: String) -> FileSnapshot? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return FileSnapshot(st)
+    }
+
+    static func of(descriptor: Int32) -> FileSnapshot? {
+        var st = stat()
+        guard fstat(descriptor, &st) == 0 else { return nil }
+        return FileSnapshot(st)
+    }
+
+    init(_ st: stat) {
+        let kind = st.st_mode & S_IFMT
+        isRegularFile = kind == S_IFREG
+        isDirectory = kind == S_IFDIR
+        byteSize = Int(st.st_size)
+        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+
+    init(isRegularFile: Bool, isDirectory: Bool, byteSize: Int, mtimeNanoseconds: Int64) {
+        self.isRegularFile = isRegularFile
+        self.isDirectory = isDirectory
+        self.byteSize = byteSize
+        self.mtimeNanoseconds = mtimeNanoseconds
+    }
+
+    var modified: Date { Date(timeIntervalSince1970: Double(mtimeNanoseconds) / 1e9) }
+}

@@ -1,0 +1,85 @@
+import FlukeCore
+import FlukeStore
+import FlukeVision
+import Foundation
+
+/// Processes one claimed photo: re-reads its bytes (checking they still hash to its identity),
+/// decodes at reduced size, measures quality, writes a thumbnail, and records the sighting.
+/// Until identification lands the sighting's decision is `awaiting-identification`.
+public struct PhotoProcessor: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case done(sightingID: Int64, quality: QualityMeasures)
+        case quarantined(QuarantineReason)
+        case failed(String)
+    }
+
+    let queue: PhotoQueue
+    let stateDirectory: String
+    let thumbnailSize: Int
+    let analysisSize: Int
+    let maxPixels: Int
+
+    public init(queue: PhotoQueue, config: StationConfig) {
+        self.queue = queue
+        self.stateDirectory = config.stateDirectory
+        self.thumbnailSize = config.thumbnailSize
+        self.analysisSize = config.analysisSize
+        self.maxPixels = config.maxPixels
+    }
+
+    public func process(_ photo: ClaimedPhoto) throws -> Outcome {
+        guard let bytes = readVerified(photo) else {
+            let reason = "the file is no longer at \(photo.paths.joined(separator: " or ")) with the same content (moved, deleted or edited before processing); copy the original back into the drop folder to process it"
+            try queue.fail(photo.id, reason: reason)
+            return .failed(reason)
+        }
+        let header: ImageHeader
+        if let known = photo.header {
+            header = known
+        } else {
+            switch try ImageInspector.inspect(MemoryBytes(bytes), maxPixels: maxPixels) {
+            case .image(let h): header = h
+            case .quarantine(let reason):
+                try queue.quarantine(photo.id, reason: reason)
+                return .quarantined(reason)
+            }
+        }
+        let image: DecodedImage
+        do {
+            image = try PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: analysisSize),
+                                            orientation: photo.orientation)
+        } catch {
+            let reason = QuarantineReason.decodeFailed(detail: "\(error)")
+            try queue.quarantine(photo.id, reason: reason)
+            return .quarantined(reason)
+        }
+        let rotated = [ImageOrientation.leftMirrored, .right, .rightMirrored, .left].contains(photo.orientation)
+        let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
+                                        fullHeight: rotated ? header.width : header.height)
+        let thumbnail = try writeThumbnail(image, id: photo.id)
+        let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
+                                                                          decision: .awaitingIdentification))
+        return .done(sightingID: sighting, quality: quality)
+    }
+
+    /// The first path whose bytes still hash to the photo's identity.
+    private func readVerified(_ photo: ClaimedPhoto) -> [UInt8]? {
+        for path in photo.paths {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let bytes = [UInt8](data)
+            if ContentHasher.hash(bytes: bytes) == photo.id { return bytes }
+        }
+        return nil
+    }
+
+    /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)
+    /// so a crash never leaves half a thumbnail. Returns the path relative to the state directory.
+    private func writeThumbnail(_ image: DecodedImage, id: PhotoID) throws -> String {
+        let relative = "thumbnails/\(id.hex.prefix(2))/\(id.hex).jpg"
+        let url = URL(fileURLWithPath: stateDirectory).appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let data = Data(try image.jpegData(maxSide: thumbnailSize, quality: 82))
+        try data.write(to: url, options: .atomic)
+        return relative
+    }
+}

@@ -1,0 +1,104 @@
+import FlukeCore
+import FlukeStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs `count` processor threads. Each claims a photo, processes it and records the result;
+/// with an empty queue it sleeps until intake signals new work. On stop, each finishes the photo
+/// in hand (a graceful stop never abandons a claimed photo half-way).
+final class WorkerPool: @unchecked Sendable {
+    struct Progress: Sendable {
+        var processed = 0
+        var lastSightingAt: Date?
+        /// When each worker started its current photo (nil: idle) — the watchdog's evidence.
+        var busySince: [Date?]
+    }
+
+    private let processor: PhotoProcessor
+    private let queue: PhotoQueue
+    private let signal: WorkSignal
+    private let logger: Logger
+    private let count: Int
+    private let stopRequested = Atomic<Bool>(false)
+    private let done = DispatchGroup()
+    let progress: Mutex<Progress>
+
+    init(count: Int, processor: PhotoProcessor, queue: PhotoQueue, signal: WorkSignal, logger: Logger) {
+        self.count = count
+        self.processor = processor
+        self.queue = queue
+        self.signal = signal
+        self.logger = logger
+        self.progress = Mutex(Progress(busySince: Array(repeating: nil, count: count)))
+    }
+
+    func start() {
+        for index in 0..<count {
+            done.enter()
+            let t = Thread { [self] in
+                work(index)
+                done.leave()
+            }
+            t.name = "flukewatch-worker-\(index)"
+            t.start()
+        }
+    }
+
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        signal.notify()
+        done.wait()
+    }
+
+    private func work(_ index: Int) {
+        while !stopRequested.load(ordering: .acquiring) {
+            let claimed: ClaimedPhoto?
+            do {
+                claimed = try queue.claimNext()
+            } catch {
+                logger.error("cannot claim the next photo from the station database: \(error); retrying in 5 s")
+                signal.wait(timeout: 5)
+                continue
+            }
+            guard let photo = claimed else {
+                signal.wait(timeout: 1)
+                continue
+            }
+            progress.withLock { $0.busySince[index] = Date() }
+            handle(photo)
+            progress.withLock { $0.busySince[index] = nil }
+        }
+    }
+
+    private func handle(_ photo: ClaimedPhoto) {
+        var meta: Logger.Metadata = ["photo_sha256": "\(photo.id.hex)", "camera": "\(photo.camera)",
+                                     "photo_path": "\(photo.paths.first ?? "")"]
+        do {
+            switch try processor.process(photo) {
+            case .done(let sightingID, let quality):
+                meta[Logger.eventKey] = "sighting"
+                meta["sighting_id"] = "\(sightingID)"
+                meta["decision"] = "\(SightingDecision.awaitingIdentification.rawValue)"
+                logger.info("sighting \(sightingID) from photo \(photo.id.short) (\(quality.width)×\(quality.height), sharpness \(Int(quality.sharpness)))",
+                            metadata: meta)
+                progress.withLock {
+                    $0.processed += 1
+                    $0.lastSightingAt = Date()
+                }
+            case .quarantined(let reason):
+                meta[Logger.eventKey] = "quarantine"
+                meta["reason"] = "\(reason.code)"
+                logger.warning("quarantined photo \(photo.id.short) (\(photo.paths.first ?? "")): \(reason.explanation)", metadata: meta)
+            case .failed(let reason):
+                meta[Logger.eventKey] = "failed"
+                logger.error("photo \(photo.id.short) failed: \(reason)", metadata: meta)
+            }
+        } catch {
+            meta[Logger.eventKey] = "failed"
+            logger.error("processing photo \(photo.id.short) hit an error: \(error); it goes back in the queue", metadata: meta)
+            try? queue.release(photo.id)
+            signal.wait(timeout: 2)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, run and test FlukeWatch.
+# Idempotent: packages already present are skipped, so it is cheap to call before every run.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libopencv-dev          # decode, EXIF orientation, quality, crops (C++ shim in Sources/CFlukeVisionShim)
+  libopenblas-dev        # gallery search (FlukeMatch)
+  libsqlite3-dev         # the station database, through GRDB
+  libsystemd-dev         # sd_notify and the journal's native protocol
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected Swift 6.x, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
