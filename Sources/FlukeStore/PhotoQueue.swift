@@ -58,6 +58,15 @@ public struct PhotoQueue: Sendable {
         }
     }
 
+    /// Re-queues `processing` rows untouched for `seconds` (for a second process beside a
+    /// running daemon, which must not take the daemon's in-flight photos).
+    public func requeueStale(olderThan seconds: TimeInterval) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE photo SET state = 'queued' WHERE state = 'processing' AND updated_at < ?",
+                           arguments: [Date().timeIntervalSince1970 - seconds])
+        }
+    }
+
     /// Takes the oldest queued photo, or nil when the queue is empty.
     public func claimNext() throws -> ClaimedPhoto? {
         try database.pool.write { db in

@@ -788,6 +788,11 @@ def cosine_rows(a, b):
     return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-30)
 
 
+def f32_json(v):
+    """A float32 as the shortest decimal that reads back to the same float32."""
+    return float(np.format_float_positional(np.float32(v), unique=True, trim="-")) if v else 0.0
+
+
 def json_text(obj, indent=0):
     """JSON with nested objects indented but lists of plain values kept on one line."""
     pad = " " * indent
@@ -815,7 +820,7 @@ def write_int8_package(layers, shapes, qlayers, tq, report, bin_path, json_path,
     def tensor_entry(name):
         h, w, c = shapes[name]
         p = tq[name]
-        return {"name": name, "shape_nhwc": [1, h, w, c], "dtype": "qs8", "scale": p["scale"],
+        return {"name": name, "shape_nhwc": [1, h, w, c], "dtype": "qs8", "scale": f32_json(p["scale"]),
                 "zero_point": p["zero_point"], "calib_min": p["calib_min"], "calib_max": p["calib_max"]}
 
     tensor_names = ["input"] + [L.output for L in layers]
@@ -849,7 +854,7 @@ def write_int8_package(layers, shapes, qlayers, tq, report, bin_path, json_path,
                             "layout": "OHWI" if L.kind == "conv" else "1HWC",
                             "shape": [cout, kh, kw, cin] if L.kind == "conv" else [1, kh, kw, cout],
                             "offset": w_off, "nbytes": w_len},
-                "weight_scales": [float(v) for v in Q["wscale"]],
+                "weight_scales": [f32_json(v) for v in Q["wscale"]],
                 "weight_scales_f32": {"offset": s_off, "nbytes": s_len},
                 "bias": {"dtype": "int32", "offset": b_off, "nbytes": b_len,
                          "scale": "input_scale * weight_scales[c] (float32 product)"},
@@ -933,10 +938,9 @@ def main():
     ap.add_argument("--synthetic-calibration", type=int, default=48)
     ap.add_argument("--synthetic-heldout", type=int, default=16)
     ap.add_argument("--skip-ablation", action="store_true")
+    ap.add_argument("--skip-opencv", action="store_true", help="do not compile/run opencv_check/check_onnx.cpp")
     ap.add_argument("--no-bias-correction", action="store_true",
                     help="do not fold the mean weight-rounding error into the int8 biases")
-    ap.add_argument("--compare-no-bias-correction", action="store_true",
-                    help="also report agreement without bias correction (card only; artefacts unchanged)")
     args = ap.parse_args()
 
     os.makedirs(args.out_dir, exist_ok=True)
@@ -981,18 +985,21 @@ def main():
             f"p={preds[-1]['p']:.3f} p(grey+killer whale)={preds[-1]['p_whale']:.3f}")
     checks["predictions"] = preds
     n_real = min(8, len(held_real_u8))
-    if not args.skip_ablation and n_real:
+    if not args.skip_ablation and held_real_u8:
+        abl_x = preprocess(np.stack(held_real_u8))
         ab = {}
         for label, kw in (("as built (TF-SAME, eps 1e-3)", {}),
                           ("symmetric padding", {"symmetric_padding": True}),
                           ("eps 1e-5", {"eps": 1e-5})):
             lay = build_network(sd, **kw)[0]
-            pr = classify(sd, forward_fp(lay, probe[:n_real], keep={"pooled"})["pooled"])
+            pr = np.concatenate([classify(sd, forward_fp(lay, abl_x[i:i + 8], keep={"pooled"})["pooled"])
+                                 for i in range(0, len(abl_x), 8)])
             ab[label] = {"mean_top1_p": float(pr.max(1).mean()),
                          "mean_p_whale": float(pr[:, list(WHALE_CLASSES)].sum(1).mean())}
             log(f"  ablation {label:<30s} mean top-1 p {ab[label]['mean_top1_p']:.3f}, "
                 f"mean p(whale) {ab[label]['mean_p_whale']:.3f}")
         checks["ablation"] = ab
+        checks["ablation_images"] = len(abl_x)
 
     # ---- ONNX ----------------------------------------------------------------------
     onnx_path = os.path.join(args.out_dir, ONNX_NAME)
@@ -1038,7 +1045,7 @@ def main():
     qw = quantize_weights(layers)
     lo, hi, bias_delta = calibrate(layers, qw, (preprocess(np.stack(b)) for b in batched(cal_u8, 8)))
     tq, qlayers, report = quantize_network(layers, shapes, qw, lo, hi, None if args.no_bias_correction else bias_delta)
-    if args.compare_no_bias_correction and not args.no_bias_correction:
+    if not args.no_bias_correction:  # for the card: what bias correction buys
         tq_nb, qlayers_nb, _ = quantize_network(layers, shapes, qw, lo, hi, None)
     bad = [r for r in report if r["violations"]]
     for r in bad:
@@ -1056,7 +1063,7 @@ def main():
     for label, a in agree.items():
         log(f"  {label}: {a}")
     agree_nb = None
-    if args.compare_no_bias_correction and not args.no_bias_correction:
+    if not args.no_bias_correction:
         agree_nb = measure_agreement(sd, layers, qlayers_nb, tq_nb, sets)
         for label, a in agree_nb.items():
             log(f"  without bias correction, {label}: {a}")
@@ -1084,9 +1091,25 @@ def main():
     nbytes = write_int8_package(layers, shapes, qlayers, tq, report, bin_path, json_path, meta)
     log(f"wrote {bin_path} ({nbytes} bytes) and {json_path}")
 
+    # reference for verify_int8.py --expect: one held-out image and this simulation's int8 outputs
+    ref_u8 = (held_real_u8 or synth_held)[:1]
+    np.save(os.path.join(args.cache_dir, "int8_ref_image.npy"), np.stack(ref_u8))
+    ref_q = forward_int8(layers, qlayers, tq, (np.stack(ref_u8).astype(np.int16) - 128).astype(np.int8),
+                         keep=set(GRAPH_OUTPUTS))
+    np.savez(os.path.join(args.cache_dir, "int8_ref_outputs.npz"), **ref_q)
+
     # ---- model card -------------------------------------------------------------------------
     hashes = {n: sha256_file(os.path.join(args.out_dir, n)) for n in (ONNX_NAME, INT8_BIN_NAME, INT8_JSON_NAME)}
     sizes = {n: os.path.getsize(os.path.join(args.out_dir, n)) for n in hashes}
+    cv = None if args.skip_opencv else run_opencv_check(onnx_path, args.cache_dir)
+    if cv is None:
+        log("OpenCV check skipped (no pkg-config opencv4 / g++, or --skip-opencv)")
+    else:
+        for line in cv["lines"]:
+            log("  " + line)
+        if not cv["ok"]:
+            sys.exit("OpenCV DNN failed to load the ONNX or disagrees with onnxruntime")
+    checks["opencv"] = cv
     card = render_card(prov, shapes, checks, agree, agree_nb, calib_meta, report, zero_ch, hashes, sizes, n_params)
     with open(os.path.join(args.out_dir, CARD_NAME), "w") as f:
         f.write(card)
@@ -1096,6 +1119,25 @@ def main():
     with open(os.path.join(args.cache_dir, "summary.json"), "w") as f:
         json.dump({"checks": checks, "agreement": agree, "agreement_without_bias_correction": agree_nb,
                    "hashes": hashes}, f, indent=1)
+
+
+def run_opencv_check(onnx_path, cache_dir):
+    """Compile opencv_check/check_onnx.cpp against the system OpenCV and run it on the reference
+    input. Returns None when OpenCV's development files are not installed."""
+    import shutil
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not shutil.which("pkg-config") or not shutil.which("g++"):
+        return None
+    if subprocess.run(["pkg-config", "--exists", "opencv4"]).returncode != 0:
+        return None
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "opencv4"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    exe = os.path.join(cache_dir, "check_onnx")
+    subprocess.run(["g++", "-std=c++17", "-O2", "-o", exe, os.path.join(here, "opencv_check", "check_onnx.cpp")]
+                   + flags, check=True)
+    r = subprocess.run([exe, onnx_path, cache_dir, "1e-4"], capture_output=True, text=True)
+    return {"ok": r.returncode == 0, "lines": (r.stdout + r.stderr).strip().splitlines()}
 
 
 def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, hashes, sizes, n_params):
@@ -1133,8 +1175,8 @@ def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, h
       "In the ONNX they are the `Conv` nodes' own asymmetric `pads` (OpenCV 4.6 reads these correctly; checked).")
     w("- Batch-norm epsilon is 1e-3 (TensorFlow's), folded into the convolution weights and biases.")
     if "ablation" in checks:
-        w("- Measured on held-out whale photos (mean top-1 probability / mean probability of the two "
-          "ImageNet whale classes, grey whale + killer whale):")
+        w(f"- Measured with the package's own ImageNet classifier on {checks['ablation_images']} held-out photos "
+          "(mean top-1 probability / mean probability of the two ImageNet whale classes, grey whale + killer whale):")
         for k, v in checks["ablation"].items():
             w(f"  - {k}: {v['mean_top1_p']:.3f} / {v['mean_p_whale']:.3f}")
     w("")
@@ -1156,6 +1198,17 @@ def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, h
     for n, a in checks["onnxruntime_vs_numpy"].items():
         w(f"- `{n}`: {a['max_abs']:.1e} (largest value {a['peak']:.1f}, relative {a['max_rel_to_peak']:.1e})")
     w("")
+    cv = checks.get("opencv")
+    if cv:
+        w("OpenCV DNN (`tools/model/opencv_check/check_onnx.cpp`, built against the system OpenCV) on the same "
+          "input, compared with onnxruntime:\n")
+        w("```")
+        for line in cv["lines"]:
+            w(line)
+        w("```\n")
+    else:
+        w("OpenCV DNN was not available on the machine that ran this build, so the OpenCV check "
+          "(`tools/model/opencv_check/run.sh`) did not run.\n")
     w("## int8 package (`efficientnet-lite0-int8.bin` + `efficientnet-lite0-int8.json`)\n")
     w("- Meant for an XNNPACK subgraph: qs8 activations (per-tensor scale and zero point), qc8 weights "
       "(per-output-channel symmetric int8, zero point 0), int32 biases quantized with "

@@ -49,6 +49,7 @@ public final class StationDaemon: Sendable {
 public enum StationError: Error, CustomStringConvertible {
     case noDropFolders
     case stateDirectory(String, String)
+    case noSuchPath(String)
 
     public var description: String {
         switch self {
@@ -56,6 +57,8 @@ public enum StationError: Error, CustomStringConvertible {
             "no drop folders configured: add a [[drop_folder]] section to the config, or pass --watch DIR[=CAMERA]"
         case .stateDirectory(let path, let why):
             "cannot use the state directory \(path): \(why); create it and make it writable by the flukewatch user"
+        case .noSuchPath(let path):
+            "\(path) does not exist; check the path (a card that was unmounted?)"
         }
     }
 }

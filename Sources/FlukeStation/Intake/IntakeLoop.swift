@@ -105,7 +105,7 @@ final class IntakeLoop: @unchecked Sendable {
     private func handle(_ event: DropEvent, _ watcher: InotifyWatcher, _ gate: inout StabilityGate) {
         switch event {
         case .fileFinished(let path, let folder):
-            take(path, camera: folder.camera, &gate)
+            offer(path, camera: folder.camera, fromEvent: true, &gate)
         case .directoryAppeared(let path, let folder):
             do {
                 let added = try watcher.watch(tree: path, folder: folder)
@@ -129,12 +129,19 @@ final class IntakeLoop: @unchecked Sendable {
         for path in DropFolderScanner.files(in: folder.path, recursive: folder.recursive) {
             if stopRequested.load(ordering: .acquiring) { return }
             let kind = FileKind.classify(fileName: (path as NSString).lastPathComponent)
-            guard kind == .photo || kind == .rawSidecar, let snap = FileSnapshot.of(path) else { continue }
-            if gate.isSettled(snap) {
-                take(path, camera: folder.camera, &gate)
-            } else {
-                gate.hold(path, camera: folder.camera, snapshot: snap)
-            }
+            guard kind == .photo || kind == .rawSidecar else { continue }
+            offer(path, camera: folder.camera, fromEvent: false, &gate)
+        }
+    }
+
+    /// Takes the file now if it has been quiet long enough, else holds it in the gate.
+    private func offer(_ path: String, camera: CameraLabel, fromEvent: Bool, _ gate: inout StabilityGate) {
+        guard let snap = FileSnapshot.of(path), snap.isRegularFile else { return }
+        let quiet = gate.quiet(for: snap, fromEvent: fromEvent)
+        if gate.isSettled(snap, quiet: quiet) {
+            take(path, camera: camera, &gate)
+        } else {
+            gate.hold(path, camera: camera, snapshot: snap, quiet: quiet)
         }
     }
 
@@ -163,7 +170,7 @@ final class IntakeLoop: @unchecked Sendable {
             case .sidecar:
                 logger.info("recorded RAW sidecar \(path)", metadata: meta.merging([Logger.eventKey: "sidecar"]) { $1 })
             case .notReady:
-                if let snap = FileSnapshot.of(path) { gate.hold(path, camera: camera, snapshot: snap) }
+                if let snap = FileSnapshot.of(path) { gate.hold(path, camera: camera, snapshot: snap, quiet: gate.settle) }
             case .unreadable(let reason):
                 logger.error("cannot read \(path): \(reason)", metadata: meta.merging([Logger.eventKey: "quarantine"]) { $1 })
             case .unchanged, .ignored, .vanished:
@@ -172,7 +179,7 @@ final class IntakeLoop: @unchecked Sendable {
         } catch {
             logger.error("could not record \(path) in the station database: \(error); will retry",
                          metadata: meta.merging([Logger.eventKey: "intake"]) { $1 })
-            if let snap = FileSnapshot.of(path) { gate.hold(path, camera: camera, snapshot: snap) }
+            if let snap = FileSnapshot.of(path) { gate.hold(path, camera: camera, snapshot: snap, quiet: gate.settle) }
         }
     }
 }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import FlukeStation
+import FlukeStore
+import Foundation
+import Logging
+
+/// Options every subcommand takes.
+struct StationOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Config file (TOML).", valueName: "PATH"))
+    var config: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("State directory (database, thumbnails); overrides the config.", valueName: "DIR"))
+    var stateDir: String?
+
+    func resolve(watches: [String] = [], workers: Int? = nil) throws -> StationConfig {
+        do {
+            return try ConfigResolver.resolve(ConfigOverrides(configPath: config, stateDirectory: stateDir,
+                                                              watches: watches, workers: workers))
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    /// Opens the station database for a command that only reads or adds to it.
+    func openDatabase() throws -> (StationConfig, StationDatabase) {
+        let config = try resolve()
+        guard FileManager.default.fileExists(atPath: config.databasePath) else {
+            throw CLIError("no station database at \(config.databasePath); run `flukewatch run` or `flukewatch ingest` first, or pass the right --state-dir")
+        }
+        do {
+            return (config, try StationDatabase(path: config.databasePath))
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+/// An error already worded for the operator: printed as is, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+enum Output {
+    /// One JSON object on one line (the `--json` contract).
+    static func jsonLine(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    static func bootstrapLogging(level: String) {
+        StationLogHandler.bootstrap(level: StationLogHandler.level(named: level))
+    }
+}
