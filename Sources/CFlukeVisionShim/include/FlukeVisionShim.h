@@ -53,6 +53,9 @@ int fw_measure_quality(const fw_image *image, fw_quality *out, fw_error *error);
 int fw_encode_jpeg(const fw_image *image, int max_side, int quality,
                    uint8_t **out, size_t *out_length, fw_error *error);
 
+/* Encodes as PNG (`format` 1) or TIFF (`format` 2), for fixtures of those formats. */
+int fw_encode_lossless(const fw_image *image, int format, uint8_t **out, size_t *out_length, fw_error *error);
+
 void fw_buffer_free(uint8_t *buffer);
 
 /* Wraps a copy of packed 8-bit BGR pixels. */
