@@ -1,0 +1,104 @@
+import FlukeCore
+@testable import FlukeStation
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    /// The config shipped in configs/ must always load.
+    func testShippedConfigLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../configs/flukewatch.toml").standardizedFileURL.path
+        let config = try ConfigLoader.load(path: path)
+        XCTAssertEqual(config.stationID, "rv-example")
+        XCTAssertEqual(config.stateDirectory, "/var/lib/flukewatch")
+        XCTAssertEqual(config.dropFolders.map(\.camera), ["bow-camera", "stern-camera"])
+        XCTAssertEqual(config.maxPixels, 150_000_000)
+        XCTAssertEqual(config.databasePath, "/var/lib/flukewatch/flukewatch.sqlite")
+    }
+
+    func error(_ text: String) -> ConfigError? {
+        do {
+            _ = try ConfigLoader.parse(text, file: "/etc/flukewatch/flukewatch.toml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testUnknownKeyNamesFileLineAndKey() throws {
+        let e = try XCTUnwrap(error("""
+            [station]
+            id = "boat"
+
+            [[drop_folder]]
+            path = "/srv/drop/a"
+            cammera = "bow"
+            """))
+        XCTAssertEqual(e.file, "/etc/flukewatch/flukewatch.toml")
+        XCTAssertEqual(e.line, 6)
+        XCTAssertEqual(e.key, "drop_folder.cammera")
+        XCTAssertTrue(e.message.contains("camera"), e.message)
+        XCTAssertTrue(e.description.hasPrefix("/etc/flukewatch/flukewatch.toml:6: drop_folder.cammera:"), e.description)
+    }
+
+    func testWrongTypesAndRangesSayWhatWasExpected() throws {
+        let workers = try XCTUnwrap(error("[processing]\nworkers = \"two\"\n"))
+        XCTAssertEqual([workers.line], [2])
+        XCTAssertEqual(workers.key, "processing.workers")
+        XCTAssertTrue(workers.message.contains("whole number"))
+        let zero = try XCTUnwrap(error("[processing]\n\nworkers = 0\n"))
+        XCTAssertEqual(zero.line, 3)
+        XCTAssertTrue(zero.message.contains("1 to 64"))
+        let relative = try XCTUnwrap(error("[[drop_folder]]\npath = \"drop/a\"\n"))
+        XCTAssertEqual(relative.key, "drop_folder.path")
+        XCTAssertTrue(relative.message.contains("absolute"))
+    }
+
+    func testUnknownSectionAndSyntaxErrors() throws {
+        let section = try XCTUnwrap(error("[stations]\nid = \"x\"\n"))
+        XCTAssertEqual(section.key, "stations")
+        XCTAssertEqual(section.line, 1)
+        let syntax = try XCTUnwrap(error("[station]\nid = boat\n"))
+        XCTAssertEqual(syntax.line, 2)
+        XCTAssertTrue(syntax.message.contains("TOML syntax"))
+    }
+
+    func testDuplicateCameraAndMissingPath() throws {
+        let dup = try XCTUnwrap(error("[[drop_folder]]\npath = \"/a\"\ncamera = \"c\"\n[[drop_folder]]\npath = \"/b\"\ncamera = \"c\"\n"))
+        XCTAssertEqual(dup.line, 6)
+        XCTAssertTrue(dup.message.contains("line 1"), dup.message)
+        let missing = try XCTUnwrap(error("[[drop_folder]]\ncamera = \"c\"\n"))
+        XCTAssertEqual(missing.key, "drop_folder.path")
+    }
+
+    func testLaterSectionsMustStayEmptyForNow() throws {
+        XCTAssertNil(error("[hub]\n[review]\n[identification]\n"))
+        let e = try XCTUnwrap(error("[hub]\nurl = \"https://hub\"\n"))
+        XCTAssertEqual(e.key, "hub.url")
+        XCTAssertEqual(e.line, 2)
+    }
+
+    func testFlagsWorkWithoutAnyConfigFile() throws {
+        let c = try ConfigResolver.resolve(ConfigOverrides(stateDirectory: "/tmp/fw-state", watches: ["/data/drop/bow=bow-cam", "/data/drop/stern"]),
+                                           environment: [:], defaultPath: "/nonexistent/flukewatch.toml")
+        XCTAssertEqual(c.stateDirectory, "/tmp/fw-state")
+        XCTAssertEqual(c.dropFolders.map(\.path), ["/data/drop/bow", "/data/drop/stern"])
+        XCTAssertEqual(c.dropFolders.map(\.camera.value), ["bow-cam", "stern"])
+    }
+
+    func testConfigComesFromFlagThenEnvironmentThenDefault() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fw-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let a = dir.appendingPathComponent("a.toml").path, b = dir.appendingPathComponent("b.toml").path
+        try "[station]\nid = \"from-a\"\n".write(toFile: a, atomically: true, encoding: .utf8)
+        try "[station]\nid = \"from-b\"\n".write(toFile: b, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ConfigResolver.resolve(ConfigOverrides(configPath: a), environment: ["FLUKEWATCH_CONFIG": b]).stationID, "from-a")
+        XCTAssertEqual(try ConfigResolver.resolve(ConfigOverrides(), environment: ["FLUKEWATCH_CONFIG": b]).stationID, "from-b")
+        XCTAssertEqual(try ConfigResolver.resolve(ConfigOverrides(), environment: [:], defaultPath: a).stationID, "from-a")
+        XCTAssertThrowsError(try ConfigResolver.resolve(ConfigOverrides(), environment: [:], defaultPath: "/nonexistent.toml")) { e in
+            XCTAssertTrue("\(e)".contains("--state-dir"))
+        }
+        // Flags override the file.
+        let c = try ConfigResolver.resolve(ConfigOverrides(configPath: a, stateDirectory: "/tmp/x", workers: 3), environment: [:])
+        XCTAssertEqual([c.stationID, c.stateDirectory, "\(c.workers)"], ["from-a", "/tmp/x", "3"])
+    }
+}
