@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "FlukeStationTests", dependencies: [
             "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ],
     swiftLanguageModes: [.v6],

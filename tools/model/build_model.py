@@ -453,9 +453,9 @@ def synth_image(seed):
             trail = [(cx + side * span * u / 2, top_y - rise * 0.15 * u + rng.uniform(-1, 1) * span * 0.01
                       + side * tilt * span * u / 2) for u in np.linspace(1.0, 0.05, 10)]
             if side < 0:
-                pts += lead + trail + [(cx, top_y + rise * 0.05)]
+                pts += lead + [tip] + trail + [(cx, top_y + rise * 0.05)]  # ends at the median notch
             else:
-                pts += list(reversed(trail)) + list(reversed(lead))
+                pts += list(reversed(trail)) + [tip] + list(reversed(lead))
         pts += [(cx + ped_w * 0.7, top_y + rise * 0.2), (cx + ped_w, base_y)]
         dark = tuple(int(v) for v in rng.uniform(5, 60, 3))
         draw.polygon(pts, fill=dark)
@@ -695,10 +695,6 @@ def quantize_network(layers, shapes, qw, lo, hi, bias_delta=None):
                            "min": r, "max": r, "violations": bad})
         qlayers.append(q)
     return tq, qlayers, report
-
-
-def quantize_act(x, p):
-    return np.clip(np.rint(x / p["scale"]) + p["zero_point"], -128, 127).astype(np.int8)
 
 
 def dequantize(q, p):
@@ -984,7 +980,6 @@ def main():
         log(f"  fp64 ref {preds[-1]['image']:>40s}: top1 {top[i]:4d} {preds[-1]['name']:<14s} "
             f"p={preds[-1]['p']:.3f} p(grey+killer whale)={preds[-1]['p_whale']:.3f}")
     checks["predictions"] = preds
-    n_real = min(8, len(held_real_u8))
     if not args.skip_ablation and held_real_u8:
         abl_x = preprocess(np.stack(held_real_u8))
         ab = {}

@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// The `flukewatch` binary built beside the test bundle (the test target depends on it).
+enum FlukeWatchBinary {
+    static var path: String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        var dir = testBinary.deletingLastPathComponent()
+        // On Linux the test runner is `.build/<config>/FlukeWatchPackageTests.xctest`.
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("flukewatch").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return testBinary.deletingLastPathComponent().appendingPathComponent("flukewatch").path
+    }
+}
+
+/// A finished command: exit status and what it printed.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+}
+
+/// Runs flukewatch to completion.
+func runFlukeWatch(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: FlukeWatchBinary.path)
+    p.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["FLUKEWATCH_CONFIG"] = nil
+    env.merge(environment) { $1 }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Read before waiting: a full pipe would block the child.
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// A `flukewatch run` daemon process whose log goes to a file.
+final class DaemonProcess {
+    let process = Process()
+    let logPath: String
+
+    init(arguments: [String], logPath: String) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.executableURL = URL(fileURLWithPath: FlukeWatchBinary.path)
+        process.arguments = ["run"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["FLUKEWATCH_CONFIG"] = nil
+        process.environment = env
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func kill9() {
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait; returns the exit status.
+    func terminate(timeout: TimeInterval = 30) -> Int32? {
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill9(); return nil }
+        return process.terminationStatus
+    }
+
+    func logTail(_ lines: Int = 40) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}
