@@ -447,15 +447,18 @@ def synth_image(seed):
         top_y = base_y - rise
         pts = [(cx - ped_w, base_y), (cx - ped_w * 0.7, top_y + rise * 0.2)]
         for side in (-1, 1):  # left lobe then right lobe, trailing edge with serrations
-            tip = (cx + side * span / 2, top_y - rise * rng.uniform(0.1, 0.4) + side * tilt * span / 2)
-            lead = [(cx + side * span * u / 2, top_y + rise * 0.15 * (1 - u) ** 2 - rise * 0.3 * u ** 2
-                     + side * tilt * span * u / 2) for u in np.linspace(0.1, 1.0, 8)]
-            trail = [(cx + side * span * u / 2, top_y - rise * 0.15 * u + rng.uniform(-1, 1) * span * 0.01
-                      + side * tilt * span * u / 2) for u in np.linspace(1.0, 0.05, 10)]
+            sweep = rng.uniform(0.1, 0.4)  # how far the lobes curl upwards
+
+            def edge_y(u, chord):
+                return top_y - rise * sweep * u ** 1.5 + chord * rise * (0.25 * (1 - u) + 0.04) + side * tilt * span * u / 2
+
+            lead = [(cx + side * span * u / 2, edge_y(u, 1.0)) for u in np.linspace(0.1, 1.0, 8)]
+            trail = [(cx + side * span * u / 2, edge_y(u, 0.0) + rng.uniform(-1, 1) * span * 0.01)
+                     for u in np.linspace(1.0, 0.05, 10)]
             if side < 0:
-                pts += lead + [tip] + trail + [(cx, top_y + rise * 0.05)]  # ends at the median notch
+                pts += lead + trail + [(cx, top_y + rise * 0.05)]  # ends at the median notch
             else:
-                pts += list(reversed(trail)) + [tip] + list(reversed(lead))
+                pts += list(reversed(trail)) + list(reversed(lead))
         pts += [(cx + ped_w * 0.7, top_y + rise * 0.2), (cx + ped_w, base_y)]
         dark = tuple(int(v) for v in rng.uniform(5, 60, 3))
         draw.polygon(pts, fill=dark)
