@@ -19,8 +19,8 @@ let package = Package(
     ],
     targets: [
         // MARK: System libraries (found with pkg-config; installed by scripts/setup.sh)
-        .systemLibrary(name: "COpenCV", pkgConfig: "opencv4",
-                       providers: [.apt(["libopencv-dev"])]),
+        // OpenCV is linked module by module (see Sources/COpenCV/module.modulemap for why).
+        .systemLibrary(name: "COpenCV", providers: [.apt(["libopencv-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
@@ -31,7 +31,8 @@ let package = Package(
 
         // MARK: Vision: a C API over OpenCV's C++ (no exception crosses into Swift), and Swift above it
         .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
-                cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])]),
+                cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
+                linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
         .target(name: "FlukeVision", dependencies: ["FlukeCore", "CFlukeVisionShim"]),
 
         // MARK: Storage

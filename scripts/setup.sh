@@ -24,4 +24,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+pkg-config --exists opencv4 openblas libsystemd || { echo "setup: pkg-config cannot find opencv4, openblas or libsystemd" >&2; exit 1; }
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected Swift 6.x, e.g. /opt/swift/usr/bin)" >&2; exit 1; }

@@ -37,7 +37,7 @@ var bases: [[UInt8]] = []
 let generateTime = try seconds {
     for b in 0..<8 {
         bases.append(try FixturePhoto(width: 4000, height: 3000, individualSeed: UInt64(b + 1), sceneSeed: UInt64(b + 1),
-                                      noise: Double(6 + b), jpegQuality: 95).jpegBytes())
+                                      noise: Double(10 + 2 * b), jpegQuality: 96).jpegBytes())
     }
 }
 var totalBytes = 0

@@ -65,11 +65,28 @@ public struct PhotoProcessor: Sendable {
     /// The first path whose bytes still hash to the photo's identity.
     private func readVerified(_ photo: ClaimedPhoto) -> [UInt8]? {
         for path in photo.paths {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let bytes = [UInt8](data)
+            guard let bytes = Self.readWholeFile(path) else { continue }
             if ContentHasher.hash(bytes: bytes) == photo.id { return bytes }
         }
         return nil
+    }
+
+    /// Reads a file straight into one array (no intermediate Data copy: photos are 5–30 MB and
+    /// a board has little memory).
+    static func readWholeFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let size = FileSnapshot.of(descriptor: fd)?.byteSize else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return nil }
+            done += n
+        }
+        return bytes
     }
 
     /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)
