@@ -21,7 +21,9 @@ struct RunCommand: AsyncParsableCommand {
         Output.bootstrapLogging(level: config.logLevel)
         let logger = Logger(label: "flukewatch")
         do {
-            let daemon = try StationDaemon(config: config, logger: logger)
+            // SIGHUP re-reads the same sources with the same flags.
+            let overrides = station.overrides(watches: watch, workers: workers)
+            let daemon = try StationDaemon(config: config, logger: logger, reloader: { try ConfigResolver.resolve(overrides) })
             try await daemon.run()
         } catch {
             logger.critical("\(error)", metadata: [Logger.eventKey: "fatal"])

@@ -12,10 +12,13 @@ struct StationOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("State directory (database, thumbnails); overrides the config.", valueName: "DIR"))
     var stateDir: String?
 
+    func overrides(watches: [String] = [], workers: Int? = nil) -> ConfigOverrides {
+        ConfigOverrides(configPath: config, stateDirectory: stateDir, watches: watches, workers: workers)
+    }
+
     func resolve(watches: [String] = [], workers: Int? = nil) throws -> StationConfig {
         do {
-            return try ConfigResolver.resolve(ConfigOverrides(configPath: config, stateDirectory: stateDir,
-                                                              watches: watches, workers: workers))
+            return try ConfigResolver.resolve(overrides(watches: watches, workers: workers))
         } catch {
             throw CLIError(error.description)
         }

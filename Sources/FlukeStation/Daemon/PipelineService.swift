@@ -1,13 +1,21 @@
+import CSystemd
 import FlukeCore
 import FlukeStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The station's pipeline as one Service: the intake thread feeding the durable queue and the
-/// worker threads draining it. Graceful shutdown stops intake, lets each worker finish the photo
-/// in hand, and returns; anything still queued waits in the database for the next start.
+/// worker threads draining it, plus the systemd conversation about them (READY, STATUS,
+/// WATCHDOG only while healthy, RELOADING on SIGHUP, STOPPING).
+///
+/// Graceful shutdown stops intake, lets each worker finish the photo in hand, and returns;
+/// anything still queued waits in the database for the next start.
 public final class PipelineService: Service, @unchecked Sendable {
+    /// Re-reads the configuration (SIGHUP). Nil: reloading is not possible (no config source).
+    public typealias Reloader = @Sendable () throws -> StationConfig
+
     private let config: StationConfig
     private let database: StationDatabase
     private let logger: Logger
@@ -15,18 +23,20 @@ public final class PipelineService: Service, @unchecked Sendable {
     private let intake: IntakeLoop
     private let workers: WorkerPool
     private let signal = WorkSignal()
+    private let armed = ArmedLatch()
+    private let reloader: Reloader?
     private let onReady: @Sendable () -> Void
 
-    public init(config: StationConfig, database: StationDatabase, logger: Logger,
+    public init(config: StationConfig, database: StationDatabase, logger: Logger, reloader: Reloader? = nil,
                 onReady: @escaping @Sendable () -> Void = {}) {
         self.config = config
         self.database = database
         self.logger = logger
+        self.reloader = reloader
         self.onReady = onReady
         let queue = PhotoQueue(database: database)
         let signal = self.signal
-        let armed = ArmedLatch()
-        self.armed = armed
+        let armed = self.armed
         intake = IntakeLoop(folders: config.dropFolders,
                             intaker: PhotoIntaker(log: IntakeLog(database: database), maxPixels: config.maxPixels),
                             settle: config.settleSeconds, logger: logger,
@@ -35,9 +45,9 @@ public final class PipelineService: Service, @unchecked Sendable {
                              queue: queue, signal: signal, logger: logger)
     }
 
-    private let armed: ArmedLatch
-
     public func run() async throws {
+        // Trap SIGHUP before READY=1, so a reload sent right after start is never fatal.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         intake.start()
         workers.start()
         let watched: [String]
@@ -48,7 +58,7 @@ public final class PipelineService: Service, @unchecked Sendable {
             throw error
         }
         logger.notice("FlukeWatch station ready: \(config.dropFolders.count) drop folder(s), \(watched.count) folder(s) watched, \(config.workers) worker(s), database \(database.path)",
-                      metadata: [Logger.eventKey: "ready"])
+                      metadata: [Logger.eventKey: "\(StationEvent.ready.rawValue)"])
         notifier.ready(status: statusLine())
         onReady()
 
@@ -59,13 +69,70 @@ public final class PipelineService: Service, @unchecked Sendable {
                     notifier.status(statusLine())
                 }
             }
+            if let timeout = notifier.watchdogTimeout {
+                group.addTask { [self] in await watchdog(timeout: timeout) }
+            }
+            group.addTask { [self] in
+                for await _ in hangups {
+                    if Task.isCancelled { break }
+                    reload()
+                }
+            }
             try? await gracefulShutdown()
             group.cancelAll()
         }
         notifier.stopping(status: "stopping: finishing the photos in hand")
-        logger.notice("stopping: finishing the photos in hand; queued photos wait in the database", metadata: [Logger.eventKey: "stop"])
+        logger.notice("stopping: finishing the photos in hand; queued photos wait in the database",
+                      metadata: [Logger.eventKey: "\(StationEvent.stop.rawValue)"])
         await stopThreads()
-        logger.notice("stopped cleanly", metadata: [Logger.eventKey: "stop"])
+        logger.notice("stopped cleanly", metadata: [Logger.eventKey: "\(StationEvent.stop.rawValue)"])
+    }
+
+    /// Pings systemd's watchdog at a third of its timeout, but only while every worker and the
+    /// intake thread are making progress: a stuck pipeline must be restarted, not kept alive.
+    private func watchdog(timeout: TimeInterval) async {
+        var reported = false
+        while !Task.isCancelled {
+            let snapshot = PipelineHealth.Snapshot(busy: workers.progress.withLock { $0.busy },
+                                                   intakeHeartbeat: intake.heartbeat.withLock { $0 })
+            switch PipelineHealth.assess(snapshot, now: Date(), timeout: timeout) {
+            case .healthy:
+                notifier.send("WATCHDOG=1")
+                reported = false
+            case .stuck(let why):
+                if !reported {
+                    logger.error("pipeline stuck: \(why); withholding the watchdog ping so systemd restarts the station (the photo is re-queued, and set aside after 3 interruptions)",
+                                 metadata: [Logger.eventKey: "\(StationEvent.watchdog.rawValue)"])
+                    reported = true
+                }
+            }
+            try? await Task.sleep(for: .seconds(timeout / 3))
+        }
+    }
+
+    /// SIGHUP: re-read the config and apply what can change without a restart (drop folders).
+    private func reload() {
+        guard let reloader else {
+            logger.warning("SIGHUP received but this run has no config file to re-read; ignored",
+                           metadata: [Logger.eventKey: "\(StationEvent.reload.rawValue)"])
+            return
+        }
+        notifier.send("RELOADING=1\nSTATUS=reloading the configuration")
+        defer { notifier.send("READY=1\nSTATUS=\(statusLine())") }
+        do {
+            let new = try reloader()
+            intake.reconfigure(new.dropFolders)
+            var ignored: [String] = []
+            if new.stateDirectory != config.stateDirectory { ignored.append("storage.state_dir") }
+            if new.workers != config.workers { ignored.append("processing.workers") }
+            if new.logLevel != config.logLevel { ignored.append("logging.level") }
+            let note = ignored.isEmpty ? "" : "; changes to \(ignored.joined(separator: ", ")) take effect at the next restart"
+            logger.notice("configuration reloaded: \(new.dropFolders.count) drop folder(s)\(note)",
+                          metadata: [Logger.eventKey: "\(StationEvent.reload.rawValue)"])
+        } catch {
+            logger.error("configuration reload failed, keeping the running configuration: \(error)",
+                         metadata: [Logger.eventKey: "\(StationEvent.reload.rawValue)"])
+        }
     }
 
     /// Applies a new set of drop folders without a restart.
@@ -83,7 +150,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         }
     }
 
-    /// `queue 3 · done 120 · last sighting 12:04:31` for `systemctl status`.
+    /// `queue 3 · done 120 · quarantined 2 · last sighting 12:04:31` for `systemctl status`.
     func statusLine() -> String {
         guard let s = try? StationQueries(database: database).status() else { return "running (database busy)" }
         var line = "queue \(s.photos.queued + s.photos.processing) · done \(s.photos.done) · quarantined \(s.photos.quarantined)"
@@ -91,8 +158,10 @@ public final class PipelineService: Service, @unchecked Sendable {
             let f = DateFormatter()
             f.dateFormat = "HH:mm:ss"
             line += " · last sighting \(f.string(from: last))"
+        } else {
+            line += " · no sighting yet"
         }
-        return line
+        return line + " · last sync never (no hub configured)"
     }
 }
 

@@ -14,7 +14,8 @@ public final class StationDaemon: Sendable {
     private let group: ServiceGroup
     private let logger: Logger
 
-    public init(config: StationConfig, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) throws {
+    public init(config: StationConfig, logger: Logger, reloader: PipelineService.Reloader? = nil,
+                onReady: @escaping @Sendable () -> Void = {}) throws {
         self.config = config
         self.logger = logger
         guard !config.dropFolders.isEmpty else {
@@ -30,7 +31,7 @@ public final class StationDaemon: Sendable {
                            metadata: [Logger.eventKey: "quarantine"])
         }
         PhotoDecoder.configureForWorkers()
-        pipeline = PipelineService(config: config, database: database, logger: logger, onReady: onReady)
+        pipeline = PipelineService(config: config, database: database, logger: logger, reloader: reloader, onReady: onReady)
         group = ServiceGroup(configuration: .init(
             services: [.init(service: pipeline)],
             gracefulShutdownSignals: [.sigterm, .sigint],

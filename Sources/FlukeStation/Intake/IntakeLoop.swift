@@ -15,6 +15,8 @@ final class IntakeLoop: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let pendingFolders: Mutex<[StationConfig.DropFolder]?> = Mutex(nil)
     private let finished = DispatchSemaphore(value: 0)
+    /// Last time the thread showed it was alive (each loop, each file): the watchdog reads it.
+    let heartbeat = Mutex(Date())
     private var folders: [StationConfig.DropFolder]
     private var thread: Thread?
 
@@ -64,6 +66,7 @@ final class IntakeLoop: @unchecked Sendable {
         for folder in folders { rescan(folder, &gate) }
 
         while !stopRequested.load(ordering: .acquiring) {
+            heartbeat.withLock { $0 = Date() }
             if let newFolders = pendingFolders.withLock({ p -> [StationConfig.DropFolder]? in defer { p = nil }; return p }) {
                 apply(newFolders, watcher, &gate)
             }
@@ -146,6 +149,7 @@ final class IntakeLoop: @unchecked Sendable {
     }
 
     private func take(_ path: String, camera: CameraLabel, _ gate: inout StabilityGate) {
+        heartbeat.withLock { $0 = Date() }
         let meta: Logger.Metadata = ["photo_path": "\(path)", "camera": "\(camera)"]
         do {
             switch try intaker.take(path: path, camera: camera) {

@@ -39,10 +39,14 @@ public struct StationLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    /// Installs this handler for the whole process (once, before any logger is made).
+    /// Installs the process's log handler (once, before any logger is made): the journal's
+    /// native protocol when stderr is the journal, readable lines on stderr otherwise.
     public static func bootstrap(level: Logger.Level) {
-        let withTime = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] == nil
-        LoggingSystem.bootstrap { label in StationLogHandler(label: label, level: level, withTime: withTime) }
+        if JournalLogHandler.stderrIsJournal {
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
+        } else {
+            LoggingSystem.bootstrap { label in StationLogHandler(label: label, level: level, withTime: true) }
+        }
     }
 
     public static func level(named name: String) -> Logger.Level {

@@ -18,8 +18,14 @@ public struct PhotoProcessor: Sendable {
     let thumbnailSize: Int
     let analysisSize: Int
     let maxPixels: Int
+    /// Test hook: a photo whose file name contains this text hangs its worker forever, so the
+    /// watchdog can be proven under a real systemd. Set only by the system test, through the
+    /// environment (`FLUKEWATCH_TEST_HANG_ON`); never in a config file.
+    let hangOn: String?
 
-    public init(queue: PhotoQueue, config: StationConfig) {
+    public init(queue: PhotoQueue, config: StationConfig,
+                hangOn: String? = ProcessInfo.processInfo.environment["FLUKEWATCH_TEST_HANG_ON"]) {
+        self.hangOn = hangOn.flatMap { $0.isEmpty ? nil : $0 }
         self.queue = queue
         self.stateDirectory = config.stateDirectory
         self.thumbnailSize = config.thumbnailSize
@@ -28,6 +34,9 @@ public struct PhotoProcessor: Sendable {
     }
 
     public func process(_ photo: ClaimedPhoto) throws -> Outcome {
+        if let hangOn, photo.paths.contains(where: { ($0 as NSString).lastPathComponent.contains(hangOn) }) {
+            while true { Thread.sleep(forTimeInterval: 3600) }
+        }
         guard let bytes = readVerified(photo) else {
             let reason = "the file is no longer at \(photo.paths.joined(separator: " or ")) with the same content (moved, deleted or edited before processing); copy the original back into the drop folder to process it"
             try queue.fail(photo.id, reason: reason)

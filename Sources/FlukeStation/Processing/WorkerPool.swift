@@ -11,8 +11,8 @@ final class WorkerPool: @unchecked Sendable {
     struct Progress: Sendable {
         var processed = 0
         var lastSightingAt: Date?
-        /// When each worker started its current photo (nil: idle) — the watchdog's evidence.
-        var busySince: [Date?]
+        /// When each worker started its current photo, and which (nil: idle) — the watchdog's evidence.
+        var busy: [(since: Date, photo: PhotoID?)?]
     }
 
     private let processor: PhotoProcessor
@@ -30,7 +30,7 @@ final class WorkerPool: @unchecked Sendable {
         self.queue = queue
         self.signal = signal
         self.logger = logger
-        self.progress = Mutex(Progress(busySince: Array(repeating: nil, count: count)))
+        self.progress = Mutex(Progress(busy: Array(repeating: nil, count: count)))
     }
 
     func start() {
@@ -65,9 +65,9 @@ final class WorkerPool: @unchecked Sendable {
                 signal.wait(timeout: 1)
                 continue
             }
-            progress.withLock { $0.busySince[index] = Date() }
+            progress.withLock { $0.busy[index] = (Date(), photo.id) }
             handle(photo)
-            progress.withLock { $0.busySince[index] = nil }
+            progress.withLock { $0.busy[index] = nil }
         }
     }
 
