@@ -49,7 +49,7 @@ final class DaemonProcess {
     let process = Process()
     let logPath: String
 
-    init(arguments: [String], logPath: String) throws {
+    init(arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -58,6 +58,9 @@ final class DaemonProcess {
         process.arguments = ["run"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["FLUKEWATCH_CONFIG"] = nil
+        env["NOTIFY_SOCKET"] = nil
+        env["WATCHDOG_USEC"] = nil
+        env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = log
         process.standardError = log
