@@ -35,6 +35,9 @@ let package = Package(
                 linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
         .target(name: "FlukeVision", dependencies: ["FlukeCore", "CFlukeVisionShim"]),
 
+        // MARK: Matching: gallery search with BLAS, projections, metrics
+        .target(name: "FlukeMatch", dependencies: ["FlukeCore", "COpenBLAS"]),
+
         // MARK: Storage
         .target(name: "FlukeStore", dependencies: [
             "FlukeCore",
@@ -68,6 +71,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "FlukeCoreTests", dependencies: ["FlukeCore"]),
         .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures"]),
+        .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [
             "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "flukewatch",
