@@ -25,7 +25,7 @@ build:
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(BUILD_DIR) --product flukewatch
 
 install: build
-	install -Dm755 $(BINARY) $(DESTDIR)$(BINDIR)/flukewatch
+	install -Dm755 -s $(BINARY) $(DESTDIR)$(BINDIR)/flukewatch
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/bin/flukewatch|$(BINDIR)/flukewatch|' systemd/flukewatch.service > $(DESTDIR)$(UNITDIR)/flukewatch.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/flukewatch.service

@@ -8,16 +8,18 @@ bash scripts/setup.sh
 version=$(cat VERSION)
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
+trap 'rm -rf "$root" "$root.ldcache"' EXIT
 
 make install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc
 
 # Depends: the Debian packages that provide the shared libraries the binary links.
 libs=$(objdump -p "$root/usr/bin/flukewatch" | awk '/NEEDED/ {print $2}')
+cache="$root.ldcache"
+ldconfig -p > "$cache"
 deps=()
 for lib in $libs; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|aarch64|AArch64|ARM|arm/ {print $NF; exit}')
-  [ -n "$path" ] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  path=$(awk -v l="$lib" '$1 == l {print $NF; exit}' "$cache")
   [ -n "$path" ] || { echo "build-deb: $lib is not a system library; the binary must link only Debian libraries" >&2; exit 1; }
   pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) || true
   [ -n "$pkg" ] || pkg=$(dpkg -S "$path" | head -1 | cut -d: -f1)
