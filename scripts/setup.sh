@@ -9,6 +9,8 @@ packages=(
   libopenblas-dev        # gallery search (FlukeMatch)
   libsqlite3-dev         # the station database, through GRDB
   libsystemd-dev         # sd_notify and the journal's native protocol
+  systemd                # systemd-analyze, sysusers, tmpfiles and PID 1 for the system test
+  util-linux bsdutils    # unshare, nsenter, script: the system test boots systemd in namespaces
 )
 
 missing=()
