@@ -33,7 +33,18 @@ let package = Package(
         .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
                 linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
-        .target(name: "FlukeVision", dependencies: ["FlukeCore", "CFlukeVisionShim"]),
+        // The embedding runtime: XNNPACK's subgraph API behind a small C layer (Debian's
+        // libxnnpack-dev ships no pkg-config file, so the libraries are named here).
+        .target(name: "CFlukeEmbed", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("XNNPACK"), .linkedLibrary("pthreadpool"), .linkedLibrary("m")]),
+        // OpenCV DNN as the independent fp32 reference (tests and benchmarks only).
+        .target(name: "CFlukeReference", dependencies: ["COpenCV"],
+                cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
+                linkerSettings: ["opencv_core", "opencv_dnn"].map { .linkedLibrary($0) }),
+        .target(name: "FlukeVision", dependencies: [
+            "FlukeCore", "CFlukeVisionShim", "CFlukeEmbed",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // MARK: Matching: gallery search with BLAS, projections, metrics
         .target(name: "FlukeMatch", dependencies: ["FlukeCore", "COpenBLAS"]),
@@ -70,7 +81,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "FlukeCoreTests", dependencies: ["FlukeCore"]),
-        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures"]),
+        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures", "CFlukeReference"]),
         .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [

@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev        # gallery search (FlukeMatch)
   libsqlite3-dev         # the station database, through GRDB
   libsystemd-dev         # sd_notify and the journal's native protocol
+  libxnnpack-dev libpthreadpool-dev   # the int8 embedding runtime (Sources/CFlukeEmbed)
   systemd                # systemd-analyze, sysusers, tmpfiles and PID 1 for the system test
   util-linux bsdutils    # unshare, nsenter, script: the system test boots systemd in namespaces
 )

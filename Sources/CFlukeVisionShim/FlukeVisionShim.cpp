@@ -183,6 +183,21 @@ int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **o
     });
 }
 
+int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *pixels, size_t capacity,
+                         fw_error *error) {
+    return guarded(error, [&]() -> int {
+        const size_t needed = static_cast<size_t>(width) * height * 3;
+        if (width <= 0 || height <= 0 || capacity < needed) { set_error(error, "pixel buffer too small"); return -1; }
+        const cv::Mat &m = image->mat;
+        cv::Mat sized;
+        const bool shrinking = m.cols > width || m.rows > height;
+        cv::resize(m, sized, cv::Size(width, height), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::Mat dest(height, width, CV_8UC3, pixels);
+        cv::cvtColor(sized, dest, cv::COLOR_BGR2RGB);
+        return 0;
+    });
+}
+
 int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error) {
     return guarded(error, [&]() -> int {
         const cv::Mat &m = image->mat;

@@ -60,6 +60,16 @@ public final class DecodedImage {
         return pixels
     }
 
+    /// Packed RGB pixels of the image resized to `width`×`height` (the network's input).
+    public func resizedRGB(width: Int, height: Int) throws -> [UInt8] {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let capacity = pixels.count
+        try pixels.withUnsafeMutableBufferPointer { buffer in
+            try shimCall { fw_image_resized_rgb(handle, Int32(width), Int32(height), buffer.baseAddress, capacity, $0) }
+        }
+        return pixels
+    }
+
     /// JPEG bytes, shrunk so the long side is at most `maxSide` (0 keeps the size).
     public func jpegData(maxSide: Int = 0, quality: Int = 90) throws -> [UInt8] {
         var buffer: UnsafeMutablePointer<UInt8>?

@@ -61,6 +61,13 @@ void fw_buffer_free(uint8_t *buffer);
 /* Wraps a copy of packed 8-bit BGR pixels. */
 int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **out, fw_error *error);
 
+/*
+ * Resizes to width x height (area when shrinking, bilinear when growing) and copies packed
+ * RGB pixels out (width*height*3 bytes): the embedding network's input.
+ */
+int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *pixels, size_t capacity,
+                         fw_error *error);
+
 /* Copies packed BGR pixels out (buffer of width*height*3 bytes). */
 int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error);
 

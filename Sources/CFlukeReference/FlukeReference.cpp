@@ -1,0 +1,79 @@
+// OpenCV DNN reference runner (see FlukeReference.h).
+#include "FlukeReference.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+struct fw_ref_net {
+    cv::dnn::Net net;
+};
+
+namespace {
+void set_error(fw_ref_error *e, const char *m) {
+    if (e) std::snprintf(e->message, sizeof(e->message), "%s", m);
+}
+template <typename Body> int guarded(fw_ref_error *e, Body body) {
+    try {
+        return body();
+    } catch (const std::exception &ex) {
+        set_error(e, ex.what());
+    } catch (...) {
+        set_error(e, "unknown C++ exception in the DNN reference");
+    }
+    return -1;
+}
+} // namespace
+
+extern "C" {
+
+int fw_ref_load(const char *onnx_path, fw_ref_net **out, fw_ref_error *error) {
+    return guarded(error, [&]() -> int {
+        *out = nullptr;
+        cv::setNumThreads(1);
+        cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx_path);
+        if (net.empty()) { set_error(error, "OpenCV DNN read an empty network"); return -1; }
+        net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        *out = new fw_ref_net{net};
+        return 0;
+    });
+}
+
+void fw_ref_free(fw_ref_net *net) { delete net; }
+
+int fw_ref_run(fw_ref_net *net, const uint8_t *rgb, int width, int height, const char *output_name,
+               float *out, size_t capacity, size_t *written, fw_ref_error *error) {
+    return guarded(error, [&]() -> int {
+        *written = 0;
+        cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb));
+        // NCHW blob: (pixel - 127) / 128, channels already RGB.
+        cv::Mat blob = cv::dnn::blobFromImage(image, 1.0 / 128.0, cv::Size(width, height), cv::Scalar(127, 127, 127),
+                                              false, false, CV_32F);
+        net->net.setInput(blob, "input");
+        cv::Mat result = net->net.forward(output_name);
+        const int dims = result.dims;
+        const float *data = result.ptr<float>();
+        if (dims == 4) {
+            const int c = result.size[1], h = result.size[2], w = result.size[3];
+            const size_t total = static_cast<size_t>(c) * h * w;
+            if (capacity < total) { set_error(error, "output buffer too small"); return -1; }
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x)
+                    for (int k = 0; k < c; ++k)
+                        out[(static_cast<size_t>(y) * w + x) * c + k] = data[(static_cast<size_t>(k) * h + y) * w + x];
+            *written = total;
+        } else {
+            const size_t total = result.total();
+            if (capacity < total) { set_error(error, "output buffer too small"); return -1; }
+            std::copy(data, data + total, out);
+            *written = total;
+        }
+        return 0;
+    });
+}
+
+} // extern "C"

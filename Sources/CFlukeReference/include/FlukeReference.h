@@ -1,0 +1,39 @@
+/*
+ * FlukeReference: OpenCV DNN (fp32, from the standard ONNX file) as the independent reference
+ * for the XNNPACK int8 runtime. Used by tests and benchmarks only: the daemon does not link it
+ * (OpenCV's dnn module and its dependencies would cost the board memory for nothing).
+ * Same rules as FlukeVisionShim: extern "C", every C++ exception caught.
+ */
+#ifndef FLUKE_REFERENCE_H
+#define FLUKE_REFERENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fw_ref_error {
+    char message[512];
+} fw_ref_error;
+
+typedef struct fw_ref_net fw_ref_net;
+
+/* Loads an ONNX file with cv::dnn (CPU, one thread). */
+int fw_ref_load(const char *onnx_path, fw_ref_net **out, fw_ref_error *error);
+void fw_ref_free(fw_ref_net *net);
+
+/*
+ * Runs packed RGB8 pixels (224 x 224 x 3) with the model's preprocessing ((p - 127) / 128) and
+ * copies the named output, converted to NHWC, into `out` (capacity floats). Returns the number of
+ * floats written in `*written`.
+ */
+int fw_ref_run(fw_ref_net *net, const uint8_t *rgb, int width, int height, const char *output_name,
+               float *out, size_t capacity, size_t *written, fw_ref_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
