@@ -13,17 +13,54 @@ public struct ClaimedPhoto: Sendable, Equatable {
     public var attempts: Int
 }
 
+/// What identification concluded for a photo, recorded in its sighting.
+public struct IdentificationRecord: Sendable, Equatable {
+    public struct Candidate: Sendable, Equatable, Codable {
+        public var individual: String
+        public var score: Double
+        public init(individual: String, score: Double) {
+            self.individual = individual
+            self.score = score
+        }
+    }
+
+    public var decision: SightingDecision
+    /// Best-ranked individual (for `match` and `uncertain`; nil for `new`).
+    public var individual: String?
+    public var score: Double?
+    /// The top candidates with their scores, best first.
+    public var candidates: [Candidate]
+    public var modelVersion: String
+    /// The photo's own feature vector, kept so a review can add it to the catalog.
+    public var feature: [Float]?
+    public var crop: String
+
+    public init(decision: SightingDecision, individual: String?, score: Double?, candidates: [Candidate],
+                modelVersion: String, feature: [Float]?, crop: String) {
+        self.decision = decision
+        self.individual = individual
+        self.score = score
+        self.candidates = candidates
+        self.modelVersion = modelVersion
+        self.feature = feature
+        self.crop = crop
+    }
+}
+
 /// The result of processing, recorded with the photo's move to `done`.
 public struct ProcessedPhoto: Sendable {
     public var quality: QualityMeasures
     /// Relative to the state directory.
     public var thumbnailPath: String?
-    public var decision: SightingDecision
+    /// Nil while the station has no catalog to identify against (decision: awaiting identification).
+    public var identification: IdentificationRecord?
 
-    public init(quality: QualityMeasures, thumbnailPath: String?, decision: SightingDecision) {
+    public var decision: SightingDecision { identification?.decision ?? .awaitingIdentification }
+
+    public init(quality: QualityMeasures, thumbnailPath: String?, identification: IdentificationRecord? = nil) {
         self.quality = quality
         self.thumbnailPath = thumbnailPath
-        self.decision = decision
+        self.identification = identification
     }
 }
 
@@ -101,10 +138,23 @@ public struct PhotoQueue: Sendable {
                 """, arguments: [now, q.sharpness, q.meanLuminance, q.clippedHighlights, q.clippedShadows,
                                  result.thumbnailPath, id.hex])
             guard db.changesCount == 1 else { throw StoreError.unknownPhoto(id.hex) }
+            let ident = result.identification
+            let candidates = try ident.map { String(decoding: try JSONEncoder().encode($0.candidates), as: UTF8.self) }
+            if let ident, let known = ident.individual,
+               try Bool.fetchOne(db, sql: "SELECT 1 FROM individual WHERE id = ?", arguments: [known]) != true {
+                throw StoreError.unknownIndividual(known)
+            }
             try db.execute(sql: """
-                INSERT INTO sighting (uuid, photo_sha256, decision, created_at) VALUES (?, ?, ?, ?)
+                INSERT INTO sighting (uuid, photo_sha256, decision, individual_id, score, candidates_json, model_version, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(photo_sha256) DO UPDATE SET decision = excluded.decision
-                """, arguments: [UUID().uuidString.lowercased(), id.hex, result.decision.rawValue, now])
+                """, arguments: [UUID().uuidString.lowercased(), id.hex, result.decision.rawValue, ident?.individual,
+                                 ident?.score, candidates, ident?.modelVersion, now])
+            if let ident, let feature = ident.feature {
+                try db.execute(sql: """
+                    INSERT INTO embedding (photo_sha256, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [id.hex, ident.modelVersion, feature.count, FloatBlob.encode(feature), ident.crop])
+            }
             return try Int64.fetchOne(db, sql: "SELECT id FROM sighting WHERE photo_sha256 = ?", arguments: [id.hex]) ?? 0
         }
     }

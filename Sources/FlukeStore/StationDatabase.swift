@@ -44,6 +44,7 @@ public final class StationDatabase: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, underlying: String)
     case unknownPhoto(String)
+    case unknownIndividual(String)
 
     public var description: String {
         switch self {
@@ -51,6 +52,8 @@ public enum StoreError: Error, CustomStringConvertible {
             "cannot open the station database \(path): \(underlying). Check that the state directory exists, is writable by the flukewatch user, and the disk is not full."
         case .unknownPhoto(let sha):
             "no photo with SHA-256 \(sha) in the station database"
+        case .unknownIndividual(let id):
+            "no individual \(id) in the station's catalog"
         }
     }
 }

@@ -7,6 +7,7 @@ enum StationSchema {
         var m = DatabaseMigrator()
         m.registerMigration("v1-intake-queue", migrate: createIntakeQueue)
         m.registerMigration("v2-sightings-catalog-outbox", migrate: createSightingsCatalogOutbox)
+        m.registerMigration("v3-catalog-model", migrate: createCatalogModel)
         return m
     }
 
@@ -139,6 +140,28 @@ enum StationSchema {
             t.column("payload_json", .text).notNull()
             t.column("created_at", .double).notNull()
             t.column("acknowledged_at", .double)
+        }
+    }
+
+    /// What identification needs beside the embeddings: how each embedding was made (crop), and
+    /// per model version the fitted projection and the calibrated thresholds, so a station can
+    /// justify every decision and refit from its own catalog.
+    static func createCatalogModel(_ db: Database) throws {
+        try db.alter(table: "embedding") { t in
+            t.add(column: "crop", .text).notNull().defaults(to: "fluke")
+        }
+        try db.create(index: "embedding_catalog_photo", on: "embedding", columns: ["catalog_photo_id", "model_version"])
+        try db.create(index: "embedding_photo", on: "embedding", columns: ["photo_sha256", "model_version"])
+        try db.create(table: "catalog_model") { t in
+            t.primaryKey("model_version", .text)
+            t.column("recipe", .text).notNull()               // JSON: layer, grid, crop
+            t.column("projection", .blob)                     // serialized FlukeMatch.Projection
+            t.column("threshold_new", .double).notNull()
+            t.column("threshold_match", .double).notNull()
+            t.column("simulated_map5", .double)
+            t.column("catalog_photos", .integer).notNull()
+            t.column("individuals", .integer).notNull()
+            t.column("fitted_at", .double).notNull()
         }
     }
 }

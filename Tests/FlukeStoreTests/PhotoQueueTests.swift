@@ -16,8 +16,7 @@ final class PhotoQueueTests: XCTestCase {
         XCTAssertEqual(first.attempts, 1)
         XCTAssertEqual(try StationQueries(database: db).status().photos.processing, 1)
 
-        try queue.complete(first.id, with: ProcessedPhoto(quality: sampleQuality, thumbnailPath: "thumbnails/x.jpg",
-                                                         decision: .awaitingIdentification))
+        try queue.complete(first.id, with: ProcessedPhoto(quality: sampleQuality, thumbnailPath: "thumbnails/x.jpg"))
         let s = try StationQueries(database: db).status()
         XCTAssertEqual(s.photos.done, 1)
         XCTAssertEqual(s.sightings, 1)
@@ -25,8 +24,7 @@ final class PhotoQueueTests: XCTestCase {
         XCTAssertEqual(sighting.decision, "awaiting-identification")
         XCTAssertEqual(sighting.photoSHA256, photoID(1).hex)
         // Completing twice (a replayed transaction) must not make a second sighting.
-        XCTAssertThrowsError(try queue.complete(first.id, with: ProcessedPhoto(quality: sampleQuality, thumbnailPath: nil,
-                                                                              decision: .awaitingIdentification)))
+        XCTAssertThrowsError(try queue.complete(first.id, with: ProcessedPhoto(quality: sampleQuality, thumbnailPath: nil)))
         XCTAssertEqual(try StationQueries(database: db).status().sightings, 1)
     }
 

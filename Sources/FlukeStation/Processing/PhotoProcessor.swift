@@ -66,8 +66,7 @@ public struct PhotoProcessor: Sendable {
         let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
                                         fullHeight: rotated ? header.width : header.height)
         let thumbnail = try writeThumbnail(image, id: photo.id)
-        let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
-                                                                          decision: .awaitingIdentification))
+        let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail))
         return .done(sightingID: sighting, quality: quality)
     }
 

@@ -1,0 +1,172 @@
+import FlukeCore
+import Foundation
+import GRDB
+
+/// The station's catalog of known individuals: their reference photos, each photo's feature
+/// vector per model version, and per model version the fitted projection and thresholds.
+public struct CatalogStore: Sendable {
+    let database: StationDatabase
+
+    public init(database: StationDatabase) { self.database = database }
+
+    public enum AddOutcome: Sendable, Equatable {
+        case added
+        /// The same bytes are already catalogued for this individual (re-import: a no-op).
+        case alreadyPresent
+        /// The same bytes are catalogued for another individual: the CSV contradicts the catalog.
+        case conflict(existingIndividual: String)
+    }
+
+    /// A catalogued photo's feature vector, as stored.
+    public struct Feature: Sendable {
+        public var catalogPhotoID: Int64
+        public var individual: String
+        public var sha256: String
+        public var vector: [Float]
+    }
+
+    /// The fitted state of the catalog for one model version.
+    public struct FittedModel: Sendable, Equatable {
+        public var modelVersion: String
+        public var recipeJSON: String
+        public var projection: Data?
+        public var thresholdNew: Double
+        public var thresholdMatch: Double
+        public var simulatedMAP5: Double?
+        public var catalogPhotos: Int
+        public var individuals: Int
+        public var fittedAt: Date
+
+        public init(modelVersion: String, recipeJSON: String, projection: Data?, thresholdNew: Double, thresholdMatch: Double,
+                    simulatedMAP5: Double?, catalogPhotos: Int, individuals: Int, fittedAt: Date = Date()) {
+            self.modelVersion = modelVersion
+            self.recipeJSON = recipeJSON
+            self.projection = projection
+            self.thresholdNew = thresholdNew
+            self.thresholdMatch = thresholdMatch
+            self.simulatedMAP5 = simulatedMAP5
+            self.catalogPhotos = catalogPhotos
+            self.individuals = individuals
+            self.fittedAt = fittedAt
+        }
+    }
+
+    /// Adds one reference photo with its feature vector, in one transaction.
+    public func add(individual: String, name: String?, sha256: String, sourcePath: String, feature: [Float],
+                    modelVersion: String, crop: String) throws -> AddOutcome {
+        try database.pool.write { db in
+            if let other = try String.fetchOne(db, sql: "SELECT individual_id FROM catalog_photo WHERE sha256 = ? AND individual_id <> ?",
+                                               arguments: [sha256, individual]) {
+                return .conflict(existingIndividual: other)
+            }
+            let now = Date().timeIntervalSince1970
+            try db.execute(sql: """
+                INSERT INTO individual (id, name, is_provisional, created_at) VALUES (?, ?, 0, ?)
+                ON CONFLICT(id) DO UPDATE SET name = COALESCE(excluded.name, individual.name)
+                """, arguments: [individual, name, now])
+            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM catalog_photo WHERE individual_id = ? AND sha256 = ?",
+                                                 arguments: [individual, sha256]) {
+                let hasFeature = try Bool.fetchOne(db, sql: "SELECT 1 FROM embedding WHERE catalog_photo_id = ? AND model_version = ? AND crop = ?",
+                                                   arguments: [existing, modelVersion, crop]) == true
+                if hasFeature { return .alreadyPresent }
+                try insertFeature(db, catalogPhotoID: existing, feature: feature, modelVersion: modelVersion, crop: crop)
+                return .added
+            }
+            try db.execute(sql: "INSERT INTO catalog_photo (individual_id, sha256, source_path, imported_at) VALUES (?, ?, ?, ?)",
+                           arguments: [individual, sha256, sourcePath, now])
+            try insertFeature(db, catalogPhotoID: db.lastInsertedRowID, feature: feature, modelVersion: modelVersion, crop: crop)
+            return .added
+        }
+    }
+
+    /// True when these bytes are catalogued for `individual` with a feature of this model and crop
+    /// (lets a re-import skip decoding).
+    public func contains(individual: String, sha256: String, modelVersion: String, crop: String) throws -> Bool {
+        try database.pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT 1 FROM catalog_photo c JOIN embedding e ON e.catalog_photo_id = c.id
+                WHERE c.individual_id = ? AND c.sha256 = ? AND e.model_version = ? AND e.crop = ?
+                """, arguments: [individual, sha256, modelVersion, crop]) == true
+        }
+    }
+
+    /// Every catalog feature of one model version, in catalog order.
+    public func features(modelVersion: String) throws -> [Feature] {
+        try database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.id, c.individual_id, c.sha256, e.vector FROM catalog_photo c
+                JOIN embedding e ON e.catalog_photo_id = c.id
+                JOIN individual i ON i.id = c.individual_id
+                WHERE e.model_version = ? AND i.merged_into IS NULL
+                ORDER BY c.id
+                """, arguments: [modelVersion]).map { row in
+                Feature(catalogPhotoID: row[0], individual: row[1], sha256: row[2], vector: FloatBlob.decode(row[3]))
+            }
+        }
+    }
+
+    public func save(_ model: FittedModel) throws {
+        try database.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO catalog_model (model_version, recipe, projection, threshold_new, threshold_match, simulated_map5,
+                    catalog_photos, individuals, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(model_version) DO UPDATE SET recipe = excluded.recipe, projection = excluded.projection,
+                    threshold_new = excluded.threshold_new, threshold_match = excluded.threshold_match,
+                    simulated_map5 = excluded.simulated_map5, catalog_photos = excluded.catalog_photos,
+                    individuals = excluded.individuals, fitted_at = excluded.fitted_at
+                """, arguments: [model.modelVersion, model.recipeJSON, model.projection, model.thresholdNew, model.thresholdMatch,
+                                 model.simulatedMAP5, model.catalogPhotos, model.individuals, model.fittedAt.timeIntervalSince1970])
+        }
+    }
+
+    public func fittedModel(version: String) throws -> FittedModel? {
+        try database.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM catalog_model WHERE model_version = ?", arguments: [version]) else {
+                return nil
+            }
+            return FittedModel(modelVersion: row["model_version"], recipeJSON: row["recipe"], projection: row["projection"],
+                               thresholdNew: row["threshold_new"], thresholdMatch: row["threshold_match"],
+                               simulatedMAP5: row["simulated_map5"], catalogPhotos: row["catalog_photos"],
+                               individuals: row["individuals"], fittedAt: Date(timeIntervalSince1970: row["fitted_at"]))
+        }
+    }
+
+    /// Counts for `flukewatch catalog stats`.
+    public func counts() throws -> (individuals: Int, photos: Int) {
+        try database.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM individual WHERE merged_into IS NULL AND NOT is_provisional") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM catalog_photo") ?? 0)
+        }
+    }
+
+    /// Names of individuals, for listings.
+    public func names() throws -> [String: String] {
+        try database.pool.read { db in
+            var out: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM individual WHERE name IS NOT NULL") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    private func insertFeature(_ db: Database, catalogPhotoID: Int64, feature: [Float], modelVersion: String, crop: String) throws {
+        try db.execute(sql: """
+            INSERT INTO embedding (catalog_photo_id, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [catalogPhotoID, modelVersion, feature.count, FloatBlob.encode(feature), crop])
+    }
+}
+
+/// Float vectors as little-endian Float32 blobs.
+public enum FloatBlob {
+    public static func encode(_ v: [Float]) -> Data {
+        var data = Data(capacity: v.count * 4)
+        for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    public static func decode(_ data: Data) -> [Float] {
+        let n = data.count / 4
+        return data.withUnsafeBytes { raw in
+            (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}
