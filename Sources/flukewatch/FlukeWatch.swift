@@ -13,5 +13,5 @@ struct FlukeWatch: AsyncParsableCommand {
         with --state-dir (and --watch for `run`) no config file is needed.
         """,
         subcommands: [RunCommand.self, IngestCommand.self, StatusCommand.self, PhotosCommand.self,
-                      SightingsCommand.self, DemoCommand.self, MakeTestPhotosCommand.self])
+                      SightingsCommand.self, DemoCommand.self, MakeTestPhotosCommand.self, EvaluateCommand.self])
 }

@@ -24,6 +24,16 @@ struct StationOptions: ParsableArguments {
         }
     }
 
+    /// The config when one is given or installed; nil when a command can run without any
+    /// (evaluate, identify with --state-dir).
+    func resolveOptional() throws -> StationConfig? {
+        if config == nil, stateDir == nil, ProcessInfo.processInfo.environment["FLUKEWATCH_CONFIG"] == nil,
+           !FileManager.default.fileExists(atPath: StationConfig.defaultPath) {
+            return nil
+        }
+        return try resolve()
+    }
+
     /// Opens the station database for a command that only reads or adds to it.
     func openDatabase() throws -> (StationConfig, StationDatabase) {
         let config = try resolve()

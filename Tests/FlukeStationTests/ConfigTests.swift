@@ -72,6 +72,8 @@ final class ConfigTests: XCTestCase {
 
     func testLaterSectionsMustStayEmptyForNow() throws {
         XCTAssertNil(error("[hub]\n[review]\n[identification]\n"))
+        let crop = try XCTUnwrap(error("[identification]\ncrop = \"tail\"\n"))
+        XCTAssertEqual([crop.key, "\(crop.line)"], ["identification.crop", "2"])
         let e = try XCTUnwrap(error("[hub]\nurl = \"https://hub\"\n"))
         XCTAssertEqual(e.key, "hub.url")
         XCTAssertEqual(e.line, 2)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A catalog listing: `file,individual` with an optional `name` column, as researchers keep it
-/// in a spreadsheet. Paths are absolute or relative to the CSV's folder.
+/// in a spreadsheet. Paths are absolute or relative to the CSV's folder (or its `images/`).
 public struct CatalogCSV: Sendable {
     public struct Row: Sendable, Equatable {
         public var line: Int
@@ -70,8 +70,7 @@ public struct CatalogCSV: Sendable {
                 out.problems.append(.init(line: record.line, message: "\(file) is labelled new_whale: a catalog holds known individuals only"))
                 continue
             }
-            let absolute = file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
-            let standardized = (absolute as NSString).standardizingPath
+            let standardized = Self.resolve(file, baseDirectory: baseDirectory)
             if let first = seen[standardized] {
                 out.problems.append(.init(line: record.line, message: "\(file) is listed again (first on line \(first))"))
                 continue
@@ -81,6 +80,18 @@ public struct CatalogCSV: Sendable {
             out.rows.append(Row(line: record.line, file: standardized, individual: individual, name: name))
         }
         return out
+    }
+}
+
+extension CatalogCSV {
+    /// Absolute paths as they are; relative ones against the CSV's folder, or its `images/`
+    /// subfolder when the file is there instead (the layout labelled sets are often shipped in).
+    static func resolve(_ file: String, baseDirectory: String) -> String {
+        if file.hasPrefix("/") { return (file as NSString).standardizingPath }
+        let direct = ((baseDirectory as NSString).appendingPathComponent(file) as NSString).standardizingPath
+        if FileManager.default.fileExists(atPath: direct) { return direct }
+        let nested = (((baseDirectory as NSString).appendingPathComponent("images") as NSString).appendingPathComponent(file) as NSString).standardizingPath
+        return FileManager.default.fileExists(atPath: nested) ? nested : direct
     }
 }
 

@@ -90,8 +90,34 @@ public enum ConfigLoader {
             try folder.finish()
             config.dropFolders.append(.init(path: path, camera: CameraLabel(camera), recursive: recursive))
         }
+        if var s = try r.table("identification") {
+            if let v = try s.string("model_dir") {
+                guard v.hasPrefix("/") else { throw s.error("model_dir", "expected an absolute path, got \"\(v)\"") }
+                config.modelDirectory = v
+            }
+            if let v = try s.string("crop") {
+                guard let mode = ["fluke": true, "none": false][v] else { throw s.error("crop", "expected \"fluke\" or \"none\", got \"\(v)\"") }
+                config.cropToFluke = mode
+            }
+            if let v = try s.integer("top_k") {
+                guard (1...50).contains(v) else { throw s.error("top_k", "expected 1 to 50, got \(v)") }
+                config.topK = v
+            }
+            if let v = try s.number("threshold_new") {
+                guard (-1...1).contains(v) else { throw s.error("threshold_new", "expected a cosine score from -1 to 1, got \(v)") }
+                config.thresholdNew = v
+            }
+            if let v = try s.number("threshold_match") {
+                guard (-1...1).contains(v) else { throw s.error("threshold_match", "expected a cosine score from -1 to 1, got \(v)") }
+                config.thresholdMatch = v
+            }
+            if let n = config.thresholdNew, let m = config.thresholdMatch, m < n {
+                throw s.error("threshold_match", "must be at least threshold_new (\(n)), got \(m)")
+            }
+            try s.finish()
+        }
         // Sections that later releases fill: accepted empty so a config can already name them.
-        for section in ["identification", "hub", "review"] {
+        for section in ["hub", "review"] {
             if var s = try r.table(section) { try s.finish(note: "this version has no [\(section)] settings yet; leave the section empty") }
         }
         try r.finish()

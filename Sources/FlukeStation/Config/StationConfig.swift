@@ -33,6 +33,15 @@ public struct StationConfig: Sendable, Equatable {
     public var analysisSize: Int = 1024
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Where the embedding model lives (nil: the standard places, see ModelLocator).
+    public var modelDirectory: String?
+    /// Crop photos to the fluke before embedding (false for catalogs of ready-made crops).
+    public var cropToFluke: Bool = true
+    /// Candidates kept per sighting.
+    public var topK: Int = 5
+    /// Operator overrides of the calibrated thresholds.
+    public var thresholdNew: Double?
+    public var thresholdMatch: Double?
 
     public init() {}
 

@@ -1,0 +1,58 @@
+import FlukeCore
+import FlukeMatch
+import FlukeStore
+import Foundation
+
+/// The catalog as identification uses it: the fitted projection, the gallery of projected
+/// catalog embeddings (one contiguous matrix, ranked with BLAS) and the decision thresholds, for
+/// one model version. Immutable: a catalog change builds a new index that replaces the old one
+/// without a restart (see `CatalogIndexHolder`).
+public struct CatalogIndex: Sendable {
+    public let modelVersion: String
+    public let recipe: FeatureRecipe
+    public let projection: Projection?
+    public let gallery: Gallery
+    public let policy: DecisionPolicy
+    public let fitted: CatalogStore.FittedModel
+
+    /// Builds the index from the store (nil when the catalog has not been fitted for this model).
+    public static func load(store: CatalogStore, modelVersion: String, overrides: ThresholdOverrides = .init()) throws -> CatalogIndex? {
+        guard let fitted = try store.fittedModel(version: modelVersion) else { return nil }
+        let recipe = try JSONDecoder().decode(FeatureRecipe.self, from: Data(fitted.recipeJSON.utf8))
+        let projection = try fitted.projection.map { try Projection(serialized: [UInt8]($0)) }
+        let features = try store.features(modelVersion: modelVersion)
+        guard let first = features.first else { return nil }
+        var rows = EmbeddingMatrix(dimension: projection?.outputDimension ?? first.vector.count)
+        for f in features {
+            rows.append(try projection?.apply(f.vector) ?? Self.normalized(f.vector))
+        }
+        let gallery = try Gallery(embeddings: rows, individuals: features.map(\.individual),
+                                  photoKeys: features.map { "\($0.catalogPhotoID)" })
+        let policy = try DecisionPolicy(newThreshold: Float(overrides.newThreshold ?? fitted.thresholdNew),
+                                        matchThreshold: Float(overrides.matchThreshold ?? fitted.thresholdMatch))
+        return CatalogIndex(modelVersion: modelVersion, recipe: recipe, projection: projection, gallery: gallery,
+                            policy: policy, fitted: fitted)
+    }
+
+    /// Ranks the catalog's individuals for one raw feature vector and decides.
+    public func identify(_ raw: [Float], topK: Int = 5) throws -> (decision: SightingDecision, candidates: [IndividualScore]) {
+        let query = try projection?.apply(raw) ?? Self.normalized(raw)
+        let candidates = try gallery.rank(query: query, topK: topK)
+        return (policy.decide(candidates: candidates), candidates)
+    }
+
+    static func normalized(_ v: [Float]) -> [Float] {
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.map { $0 / norm } : v
+    }
+}
+
+/// Thresholds from the config, when the operator overrides the calibrated ones.
+public struct ThresholdOverrides: Sendable, Equatable {
+    public var newThreshold: Double?
+    public var matchThreshold: Double?
+    public init(newThreshold: Double? = nil, matchThreshold: Double? = nil) {
+        self.newThreshold = newThreshold
+        self.matchThreshold = matchThreshold
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import FlukeStation
+import Foundation
+
+extension CropMode: ExpressibleByArgument {}
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure identification on a labelled set (split into catalog and queries; nothing is written).",
+        discussion: """
+        Per individual, up to Q photos become queries and the rest the catalog; a fraction F of \
+        individuals stay out of the catalog and their photos are 'new' queries. The projection \
+        and the thresholds are fitted on the catalog part alone. Prints MAP@5 (new_whale counts \
+        as a label), top-1, top-5, new-individual precision and recall, and per-stage timings.
+        """)
+
+    @OptionGroup var station: StationOptions
+
+    @Argument(help: ArgumentHelp("CSV with the columns file,individual (paths relative to the CSV).", valueName: "LABELS.csv"))
+    var labels: String
+
+    @Option(name: .long, help: "Seed of the split.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("unknown-fraction"), help: "Fraction F of individuals left out of the catalog.")
+    var unknownFraction: Double = 0.2
+
+    @Option(name: .customLong("queries-per"), help: "Queries Q per known individual.")
+    var queriesPer: Int = 2
+
+    @Option(name: .long, help: "fluke: crop to the fluke first; none: photos are already cropped.")
+    var crop: CropMode = .fluke
+
+    @Flag(name: .long, help: "The frozen ImageNet baseline: final pooled vector, nearest neighbour, no projection.")
+    var baseline = false
+
+    @Flag(name: .long, help: "One JSON object.")
+    var json = false
+
+    func run() throws {
+        let config = try station.resolveOptional()
+        var settings = Evaluator.Settings()
+        settings.seed = seed
+        settings.unknownFraction = unknownFraction
+        settings.queriesPerIndividual = queriesPer
+        settings.crop = crop
+        settings.recipe = baseline ? .baseline : .standard
+        let package = try ModelLocator.load(configured: config?.modelDirectory)
+        var bar = ProgressBar()
+        let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in
+            bar.update(phase, done, total)
+        }
+        if json {
+            try Output.jsonLine(report)
+            return
+        }
+        let m = report.metrics
+        func f(_ v: Double) -> String { String(format: "%.3f", v) }
+        print("""
+            \(baseline ? "baseline (pooled vector, nearest neighbour)" : "FlukeWatch recipe") on \(report.labels)
+              \(report.photos) photos (\(report.unreadable) unreadable); catalog \(report.catalogPhotos) photos of \(report.catalogIndividuals) individuals; \(m.knownQueries) known + \(m.newQueries) new queries
+              MAP@5 \(f(m.map5))   top-1 \(f(m.top1))   top-5 \(f(m.top5))   new precision \(f(m.newPrecision))   new recall \(f(m.newRecall))
+              thresholds from the catalog alone: new < \(String(format: "%.3f", report.thresholdNew)), match ≥ \(String(format: "%.3f", report.thresholdMatch)) (simulated MAP@5 \(f(report.simulatedMAP5)))
+              per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
+              model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
+            """)
+    }
+}
