@@ -57,7 +57,7 @@ let package = Package(
 
         // MARK: The station daemon's services
         .target(name: "FlukeStation", dependencies: [
-            "FlukeCore", "FlukeVision", "FlukeStore", "CSystemd",
+            "FlukeCore", "FlukeVision", "FlukeMatch", "FlukeStore", "CSystemd",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

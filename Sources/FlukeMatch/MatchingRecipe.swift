@@ -1,0 +1,38 @@
+/// Everything that turns a convnet's outputs into the scores a station decides on, as one value a
+/// station stores beside its catalog (as JSON) and a command line can switch (`--baseline`).
+///
+/// The constants of `recommended` were measured on real right-whale photos
+/// (tools/research/README.md): stride-16 80-channel map pooled 7×7, PCA to 1536, regularised LDA
+/// with α = 0.1 keeping every direction, per-individual score the mean of the best photo and the
+/// centroid. `baseline` is the frozen ImageNet recipe it is compared with.
+public struct MatchingRecipe: Sendable, Hashable, Codable {
+    /// Name of the network output the features come from (`s16_c80`, `pooled`, ...).
+    public var layer: String
+    /// Grid the feature map is average-pooled on; nil when the output is already a vector.
+    public var grid: Int?
+    /// The learned projection fitted on the catalog; nil to match the pooled features directly.
+    public var projection: Projection.Parameters?
+    public var aggregation: Gallery.Aggregation
+
+    public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation) {
+        self.layer = layer
+        self.grid = grid
+        self.projection = projection
+        self.aggregation = aggregation
+    }
+
+    public static let recommended = MatchingRecipe(
+        layer: "s16_c80", grid: 7,
+        projection: Projection.Parameters(pcaDimension: 1536, alpha: 0.1, outputDimension: nil, eigenvaluePower: 0),
+        aggregation: .maximumAndCentroid)
+
+    /// For catalogs whose 1536-float embeddings would be too large to search: 384-dimensional
+    /// embeddings, top-1 about 0.02 lower on right whales.
+    public static let compact = MatchingRecipe(
+        layer: "s16_c80", grid: 7,
+        projection: Projection.Parameters(pcaDimension: 1536, alpha: 0.3, outputDimension: 384, eigenvaluePower: 0),
+        aggregation: .maximumAndCentroid)
+
+    /// The frozen ImageNet recipe (the seed's TailNet 1.0): final pooled vector, nearest photo.
+    public static let baseline = MatchingRecipe(layer: "pooled", grid: nil, projection: nil, aggregation: .maximum)
+}

@@ -1,0 +1,234 @@
+import COpenBLAS
+import Foundation
+
+extension Projection {
+    /// Rows per block when the feature matrix is streamed through Double (covariance path).
+    static let fitBlockRows = 512
+
+    /// Fits PCA then regularised LDA on labelled catalog features (each row one photo).
+    ///
+    /// 1. PCA: the `pcaDimension` largest eigenvectors of the covariance. When there are fewer
+    ///    photos than dimensions the eigenproblem of the N×N Gram matrix gives the same directions
+    ///    more cheaply; otherwise the D×D covariance is accumulated block by block, so the peak
+    ///    memory is about two D×D Double matrices (≈ 250 MB for D = 3920) whatever the catalog size.
+    ///    Components with a variance below 1e-10 of the largest (duplicate photos) are dropped.
+    /// 2. LDA in PCA space: Sw the pooled within-individual scatter, Sb the scatter of individual
+    ///    means weighted by photo count (both / N); Sw is shrunk to (1 − α)·Sw + α·tr(Sw)/p·I and the
+    ///    generalised problem Sb·v = λ·Sw·v solved by Cholesky (Sw = UᵀU) and the symmetric problem
+    ///    U⁻ᵀ·Sb·U⁻¹, keeping the largest λ; v is scaled so vᵀ·Sw·v = 1, then by λ^power.
+    /// Individuals with one photo add nothing to Sw but still shape Sb and the PCA.
+    public static func fit(features: EmbeddingMatrix, labels: [String], parameters: Parameters = Parameters())
+        throws(ProjectionError) -> Projection
+    {
+        try fit(features: features, labels: labels, parameters: parameters, route: .automatic)
+    }
+
+    /// How the PCA eigenproblem is set up; tests force each route to check they agree.
+    enum PCARoute { case automatic, gram, covariance }
+
+    static func fit(features: EmbeddingMatrix, labels: [String], parameters: Parameters, route: PCARoute)
+        throws(ProjectionError) -> Projection
+    {
+        try parameters.validate()
+        let n = features.count, d = features.dimension
+        guard labels.count == n else { throw .labelsDoNotMatchRows(rows: n, labels: labels.count) }
+        guard n >= 3 else { throw .tooFewRows(n) }
+        var classOf: [String: Int] = [:]
+        let classIndex = labels.map { label -> Int in
+            if let c = classOf[label] { return c }
+            classOf[label] = classOf.count
+            return classOf.count - 1
+        }
+        let classCount = classOf.count
+        guard classCount >= 2 else { throw .tooFewIndividuals(classCount) }
+
+        let (mean, basis, p) = try linearAlgebra { () throws(LinearAlgebraError) in
+            try principalComponents(features, count: min(parameters.pcaDimension, n - 1, d), route: route)
+        }
+        let z = scores(features, mean: mean, basis: basis, components: p)
+        let k = min(parameters.outputDimension ?? p, p)
+        let v = try linearAlgebra { () throws(LinearAlgebraError) in
+            try discriminantDirections(z: z, rows: n, components: p, classIndex: classIndex, classCount: classCount,
+                                       alpha: parameters.alpha, keep: k, eigenvaluePower: parameters.eigenvaluePower)
+        }
+        // T = basis (D×p) · v (p×k), column-major D×k = row-major k×D: the weights.
+        var t = [Double](repeating: 0, count: d * k)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(k), Int32(p), 1,
+                    basis, Int32(d), v, Int32(p), 0, &t, Int32(d))
+        var bias = [Float](repeating: 0, count: k)
+        for j in 0..<k {
+            var s = 0.0
+            for i in 0..<d { s += t[j * d + i] * mean[i] }
+            bias[j] = Float(s)
+        }
+        return try Projection(inputDimension: d, outputDimension: k, weights: t.map { Float($0) }, bias: bias,
+                              parameters: parameters, pcaComponents: p, trainingRows: n,
+                              trainingIndividuals: classCount)
+    }
+
+    private static func linearAlgebra<T>(_ body: () throws(LinearAlgebraError) -> T) throws(ProjectionError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .linearAlgebra(error)
+        }
+    }
+
+    /// Rows r0..<r1 of the features minus the mean, as a column-major D×b Double block (= row-major
+    /// b×D: one photo per column).
+    private static func centredBlock(_ x: EmbeddingMatrix, mean: [Double], rows: Range<Int>) -> [Double] {
+        let d = x.dimension
+        var out = [Double](repeating: 0, count: d * rows.count)
+        x.values.withUnsafeBufferPointer { v in
+            for (b, r) in rows.enumerated() {
+                for i in 0..<d { out[b * d + i] = Double(v[r * d + i]) - mean[i] }
+            }
+        }
+        return out
+    }
+
+    /// Mean, unit PCA directions (column-major D×p) and the number p actually kept.
+    private static func principalComponents(_ x: EmbeddingMatrix, count wanted: Int, route: PCARoute)
+        throws(LinearAlgebraError) -> (mean: [Double], basis: [Double], kept: Int)
+    {
+        let n = x.count, d = x.dimension
+        var mean = [Double](repeating: 0, count: d)
+        x.values.withUnsafeBufferPointer { v in
+            for r in 0..<n { for i in 0..<d { mean[i] += Double(v[r * d + i]) } }
+        }
+        for i in 0..<d { mean[i] /= Double(n) }
+
+        if route == .gram || (route == .automatic && n < d) {
+            // Gram route: G = Xc·Xcᵀ in photo space (N×N); each direction is Xcᵀ·u / √λ.
+            let a = centredBlock(x, mean: mean, rows: 0..<n)  // D×N column-major
+            var g = [Double](repeating: 0, count: n * n)
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(d), 1, a, Int32(d), 0, &g, Int32(n))
+            let (values, u) = try LAPACK.largestEigenpairs(of: &g, order: n, count: wanted)
+            let p = keptComponents(values)
+            var basis = [Double](repeating: 0, count: d * p)
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(p), Int32(n), 1,
+                        a, Int32(d), u, Int32(n), 0, &basis, Int32(d))
+            for j in 0..<p {
+                let s = 1 / values[j].squareRoot()
+                for i in 0..<d { basis[j * d + i] *= s }
+            }
+            return (mean, basis, p)
+        } else {
+            // Covariance route, accumulated block by block.
+            var c = [Double](repeating: 0, count: d * d)
+            var r0 = 0
+            while r0 < n {
+                let r1 = min(n, r0 + fitBlockRows)
+                let a = centredBlock(x, mean: mean, rows: r0..<r1)
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(r1 - r0), 1, a, Int32(d),
+                            1, &c, Int32(d))
+                r0 = r1
+            }
+            let (values, vectors) = try LAPACK.largestEigenpairs(of: &c, order: d, count: wanted)
+            let p = keptComponents(values)
+            return (mean, Array(vectors[0..<(d * p)]), p)
+        }
+    }
+
+    /// Components whose variance is not negligible against the largest (at least one).
+    private static func keptComponents(_ values: [Double]) -> Int {
+        let floor = max(values.first ?? 0, 0) * 1e-10
+        return max(1, values.prefix { $0 > floor }.count)
+    }
+
+    /// PCA scores Z = Xc·basis, as column-major p×N (= row-major N×p), computed block by block.
+    private static func scores(_ x: EmbeddingMatrix, mean: [Double], basis: [Double], components p: Int) -> [Double] {
+        let n = x.count, d = x.dimension
+        var z = [Double](repeating: 0, count: p * n)
+        var r0 = 0
+        while r0 < n {
+            let r1 = min(n, r0 + fitBlockRows)
+            let a = centredBlock(x, mean: mean, rows: r0..<r1)
+            z.withUnsafeMutableBufferPointer { zp in
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(r1 - r0), Int32(d), 1,
+                            basis, Int32(d), a, Int32(d), 0, zp.baseAddress! + r0 * p, Int32(p))
+            }
+            r0 = r1
+        }
+        return z
+    }
+
+    /// Regularised LDA directions in PCA space: column-major p×k.
+    private static func discriminantDirections(
+        z zIn: [Double], rows n: Int, components p: Int, classIndex: [Int], classCount: Int,
+        alpha: Double, keep k: Int, eigenvaluePower: Double
+    ) throws(LinearAlgebraError) -> [Double] {
+        var z = zIn
+        // Class means and the overall mean of the scores.
+        var sums = [Double](repeating: 0, count: classCount * p)
+        var counts = [Double](repeating: 0, count: classCount)
+        var mu = [Double](repeating: 0, count: p)
+        for r in 0..<n {
+            let c = classIndex[r]
+            counts[c] += 1
+            for j in 0..<p {
+                sums[c * p + j] += z[r * p + j]
+                mu[j] += z[r * p + j]
+            }
+        }
+        for j in 0..<p { mu[j] /= Double(n) }
+        for c in 0..<classCount { for j in 0..<p { sums[c * p + j] /= counts[c] } }
+        let means = sums
+
+        // Sw = Σ (z − m_c)(z − m_c)ᵀ / N, from the residuals written over z.
+        for r in 0..<n {
+            let c = classIndex[r]
+            for j in 0..<p { z[r * p + j] -= means[c * p + j] }
+        }
+        var sw = [Double](repeating: 0, count: p * p)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(n), 1 / Double(n), z, Int32(p), 0, &sw,
+                    Int32(p))
+        // Sb = Σ n_c (m_c − μ)(m_c − μ)ᵀ / N.
+        var mb = [Double](repeating: 0, count: classCount * p)
+        for c in 0..<classCount {
+            let w = (counts[c] / Double(n)).squareRoot()
+            for j in 0..<p { mb[c * p + j] = (means[c * p + j] - mu[j]) * w }
+        }
+        var sb = [Double](repeating: 0, count: p * p)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(classCount), 1, mb, Int32(p), 0, &sb,
+                    Int32(p))
+        symmetrizeFromUpper(&sb, order: p)
+
+        // Shrink Sw toward its scaled identity, then Sw = UᵀU.
+        var trace = 0.0
+        for j in 0..<p { trace += sw[j * p + j] }
+        for j in 0..<p {
+            for i in 0...j { sw[j * p + i] *= (1 - alpha) }
+            sw[j * p + j] += alpha * trace / Double(p)
+        }
+        try LAPACK.choleskyUpper(&sw, order: p)
+
+        // M = U⁻ᵀ·Sb·U⁻¹ (symmetric), its largest eigenpairs, and v = U⁻¹·w.
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, Int32(p), Int32(p), 1,
+                    sw, Int32(p), &sb, Int32(p))
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(p), Int32(p), 1,
+                    sw, Int32(p), &sb, Int32(p))
+        for j in 0..<p {
+            for i in 0..<j {
+                let s = 0.5 * (sb[j * p + i] + sb[i * p + j])
+                sb[j * p + i] = s
+                sb[i * p + j] = s
+            }
+        }
+        let (lambda, vectors) = try LAPACK.largestEigenpairs(of: &sb, order: p, count: k)
+        var v = vectors
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(p), Int32(k), 1,
+                    sw, Int32(p), &v, Int32(p))
+        if eigenvaluePower != 0 {
+            for j in 0..<k {
+                let s = pow(max(lambda[j], 1e-12), eigenvaluePower)
+                for i in 0..<p { v[j * p + i] *= s }
+            }
+        }
+        return v
+    }
+
+    private static func symmetrizeFromUpper(_ a: inout [Double], order n: Int) {
+        for j in 0..<n { for i in 0..<j { a[i * n + j] = a[j * n + i] } }
+    }
+}

@@ -1,0 +1,128 @@
+@testable import FlukeMatch
+import XCTest
+
+final class ProjectionTests: XCTestCase {
+    /// Clusters whose identity is hidden under a shared nuisance: raw cosine mostly sees four
+    /// strong nuisance directions, LDA must find the 8 signal coordinates. 30 individuals, 10
+    /// training and 2 test photos each.
+    static func nuisanceClusters() -> (train: EmbeddingMatrix, trainLabels: [String], test: EmbeddingMatrix,
+                                       testLabels: [String])
+    {
+        var data = SyntheticData(seed: 11)
+        let (x, labels) = data.clusters(individuals: 30, photosEach: 12, dimension: 64, signalDimensions: 8,
+                                        noise: 0.3, nuisance: 3.0)
+        let train = (0..<x.count).filter { $0 % 12 < 10 }, test = (0..<x.count).filter { $0 % 12 >= 10 }
+        return (x.selecting(rows: train), train.map { labels[$0] }, x.selecting(rows: test), test.map { labels[$0] })
+    }
+
+    static func top1(gallery: EmbeddingMatrix, galleryLabels: [String], queries: EmbeddingMatrix,
+                     queryLabels: [String]) throws -> Double
+    {
+        let g = try Gallery(embeddings: gallery, individuals: galleryLabels,
+                            photoKeys: galleryLabels.indices.map { "\($0)" })
+        let ranked = try g.rank(queries: queries, topK: 1)
+        return Double(zip(ranked, queryLabels).filter { $0.0.first?.individual == $0.1 }.count) / Double(queryLabels.count)
+    }
+
+    func testLDABeatsRawCosineOnClustersUnderANuisance() throws {
+        let d = Self.nuisanceClusters()
+        let raw = try Self.top1(gallery: d.train, galleryLabels: d.trainLabels, queries: d.test, queryLabels: d.testLabels)
+        let projection = try Projection.fit(features: d.train, labels: d.trainLabels,
+                                            parameters: .init(pcaDimension: 48, alpha: 0.3, outputDimension: 8))
+        XCTAssertEqual(projection.outputDimension, 8)
+        XCTAssertEqual(projection.pcaComponents, 48)
+        XCTAssertEqual(projection.trainingIndividuals, 30)
+        let learned = try Self.top1(gallery: try projection.apply(d.train), galleryLabels: d.trainLabels,
+                                    queries: try projection.apply(d.test), queryLabels: d.testLabels)
+        print("synthetic clusters: top-1 raw cosine \(raw), projected \(learned)")
+        XCTAssertLessThan(raw, 0.5, "the synthetic nuisance should defeat raw cosine")
+        XCTAssertGreaterThan(learned, 0.9)
+        XCTAssertGreaterThan(learned, raw + 0.4)
+    }
+
+    func testOutputsAreUnitLengthAndSingleEqualsBatch() throws {
+        let d = Self.nuisanceClusters()
+        let p = try Projection.fit(features: d.train, labels: d.trainLabels,
+                                   parameters: .init(pcaDimension: 32, alpha: 0.5, eigenvaluePower: 0.25))
+        let batch = try p.apply(d.test)
+        for i in 0..<d.test.count {
+            let single = try p.apply(Array(d.test.row(i)))
+            XCTAssertEqual(single.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
+            for (a, b) in zip(single, batch.row(i)) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+    }
+
+    func testGramAndCovarianceRoutesGiveTheSameEmbedding() throws {
+        let d = Self.nuisanceClusters()  // 300 training rows × 64 dims
+        let params = Projection.Parameters(pcaDimension: 40, alpha: 0.3)
+        let viaGram = try Projection.fit(features: d.train, labels: d.trainLabels, parameters: params, route: .gram)
+        let viaCov = try Projection.fit(features: d.train, labels: d.trainLabels, parameters: params, route: .covariance)
+        let a = try viaGram.apply(d.test), b = try viaCov.apply(d.test)
+        // Directions may differ in sign, so compare what matching uses: cosines between photos.
+        for i in stride(from: 0, to: d.test.count, by: 5) {
+            for j in stride(from: 1, to: d.test.count, by: 7) {
+                let ca = zip(a.row(i), a.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                let cb = zip(b.row(i), b.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                XCTAssertEqual(ca, cb, accuracy: 2e-3)
+            }
+        }
+    }
+
+    func testRoundTripsThroughBytes() throws {
+        let d = Self.nuisanceClusters()
+        let p = try Projection.fit(features: d.train, labels: d.trainLabels,
+                                   parameters: .init(pcaDimension: 30, alpha: 0.2, outputDimension: 12, eigenvaluePower: 0.25))
+        let bytes = p.serialized()
+        XCTAssertEqual(Array(bytes.prefix(4)), Array("FWPJ".utf8))
+        XCTAssertEqual(bytes.count, Projection.headerSize + 4 * (12 + 12 * 64) + 4)
+        let back = try Projection(serialized: bytes)
+        XCTAssertEqual(back, p)
+        XCTAssertEqual(try back.apply(Array(d.test.row(0))), try p.apply(Array(d.test.row(0))))
+    }
+
+    func testDamagedBytesAreRejected() throws {
+        let d = Self.nuisanceClusters()
+        let bytes = try Projection.fit(features: d.train, labels: d.trainLabels,
+                                       parameters: .init(pcaDimension: 10, outputDimension: 4)).serialized()
+        var flipped = bytes
+        flipped[Projection.headerSize + 9] ^= 0x10
+        XCTAssertThrowsError(try Projection(serialized: flipped)) { XCTAssertEqual($0 as? ProjectionError, .checksumMismatch) }
+        XCTAssertThrowsError(try Projection(serialized: Array(bytes.dropLast(7)))) {
+            guard case .truncated = $0 as? ProjectionError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try Projection(serialized: Array(bytes.prefix(3)))) {
+            guard case .truncated = $0 as? ProjectionError else { return XCTFail("\($0)") }
+        }
+        var magic = bytes
+        magic[0] = UInt8(ascii: "X")
+        XCTAssertThrowsError(try Projection(serialized: magic)) { XCTAssertEqual($0 as? ProjectionError, .notAProjection) }
+        var future = bytes
+        future[4] = 9
+        XCTAssertThrowsError(try Projection(serialized: future)) {
+            XCTAssertEqual($0 as? ProjectionError, .unsupportedVersion(9))
+        }
+        XCTAssertThrowsError(try Projection(serialized: bytes + [0])) {
+            guard case .corruptHeader = $0 as? ProjectionError else { return XCTFail("\($0)") }
+        }
+    }
+
+    func testCRC32MatchesTheStandardCheckValue() {
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+
+    func testFitRefusesUnusableInput() {
+        let x = EmbeddingMatrix(rows: [[1, 0], [0, 1], [1, 1], [1, -1]])
+        XCTAssertThrowsError(try Projection.fit(features: x, labels: ["a", "a", "a", "a"])) {
+            XCTAssertEqual($0 as? ProjectionError, .tooFewIndividuals(1))
+        }
+        XCTAssertThrowsError(try Projection.fit(features: x, labels: ["a", "b"])) {
+            XCTAssertEqual($0 as? ProjectionError, .labelsDoNotMatchRows(rows: 4, labels: 2))
+        }
+        XCTAssertThrowsError(try Projection.fit(features: x, labels: ["a", "a", "b", "b"], parameters: .init(alpha: 0))) {
+            guard case .invalidParameter = $0 as? ProjectionError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try Projection.fit(features: x, labels: ["a", "a", "b", "b"]).apply([1, 2, 3])) {
+            XCTAssertEqual($0 as? ProjectionError, .dimensionMismatch(expected: 2, got: 3))
+        }
+    }
+}
