@@ -26,6 +26,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     private let armed = ArmedLatch()
     private let reloader: Reloader?
     private let onReady: @Sendable () -> Void
+    private let identification: IdentificationService?
 
     public init(config: StationConfig, database: StationDatabase, logger: Logger, reloader: Reloader? = nil,
                 onReady: @escaping @Sendable () -> Void = {}) {
@@ -37,12 +38,32 @@ public final class PipelineService: Service, @unchecked Sendable {
         let queue = PhotoQueue(database: database)
         let signal = self.signal
         let armed = self.armed
+        identification = Self.loadIdentification(config: config, database: database, logger: logger)
         intake = IntakeLoop(folders: config.dropFolders,
                             intaker: PhotoIntaker(log: IntakeLog(database: database), maxPixels: config.maxPixels),
                             settle: config.settleSeconds, logger: logger,
                             onArmed: { armed.resolve($0) }, onQueued: { signal.notify() })
         workers = WorkerPool(count: config.workers, processor: PhotoProcessor(queue: queue, config: config),
-                             queue: queue, signal: signal, logger: logger)
+                             queue: queue, signal: signal, logger: logger, identification: identification)
+    }
+
+    /// The identification engine, when the model is installed; without it photos are still
+    /// logged (awaiting identification), so a missing model never stops intake.
+    static func loadIdentification(config: StationConfig, database: StationDatabase, logger: Logger) -> IdentificationService? {
+        do {
+            let service = IdentificationService(package: try ModelLocator.load(configured: config.modelDirectory),
+                                                database: database, config: config)
+            try service.refreshIfChanged()
+            if let index = service.current {
+                logger.notice("identification on: model \(service.package.version), catalog of \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals, thresholds new < \(String(format: "%.3f", index.policy.newThreshold)), match ≥ \(String(format: "%.3f", index.policy.matchThreshold))")
+            } else {
+                logger.notice("identification waits for a catalog (model \(service.package.version)): import one with `flukewatch catalog import CSV`; sightings are logged as awaiting identification meanwhile")
+            }
+            return service
+        } catch {
+            logger.warning("identification off: \(error); sightings are logged as awaiting identification")
+            return nil
+        }
     }
 
     public func run() async throws {
@@ -66,6 +87,11 @@ public final class PipelineService: Service, @unchecked Sendable {
             group.addTask { [self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(5))
+                    // A catalog imported or refitted by another process joins without a restart.
+                    if let identification, (try? identification.refreshIfChanged()) == true, let index = identification.current {
+                        logger.notice("catalog reloaded: \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals",
+                                      metadata: [Logger.eventKey: "\(StationEvent.reload.rawValue)"])
+                    }
                     notifier.status(statusLine())
                 }
             }

@@ -58,10 +58,12 @@ public struct ManualIngest: Sendable {
         // photos, so it only re-queues those nobody has touched for ten minutes.
         try queue.requeueStale(olderThan: 600)
         let processor = PhotoProcessor(queue: queue, config: config)
+        let identification = PipelineService.loadIdentification(config: config, database: database, logger: logger)
+        let identifying = try identification.map { PhotoProcessor.Identifying(service: $0, extractor: try $0.makeExtractor()) }
         let toProcess = try StationQueries(database: database).status().photos.queued
         var done = 0
         while let photo = try queue.claimNext() {
-            switch try processor.process(photo) {
+            switch try processor.process(photo, identifying: identifying) {
             case .done: summary.processed += 1
             case .quarantined(let reason):
                 summary.quarantined += 1

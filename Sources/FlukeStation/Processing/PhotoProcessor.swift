@@ -8,7 +8,7 @@ import Foundation
 /// Until identification lands the sighting's decision is `awaiting-identification`.
 public struct PhotoProcessor: Sendable {
     public enum Outcome: Sendable, Equatable {
-        case done(sightingID: Int64, quality: QualityMeasures)
+        case done(sightingID: Int64, quality: QualityMeasures, identification: IdentificationRecord?)
         case quarantined(QuarantineReason)
         case failed(String)
     }
@@ -33,7 +33,17 @@ public struct PhotoProcessor: Sendable {
         self.maxPixels = config.maxPixels
     }
 
-    public func process(_ photo: ClaimedPhoto) throws -> Outcome {
+    /// Identification, when the station has a model (the extractor belongs to the calling worker).
+    public struct Identifying {
+        public let service: IdentificationService
+        public let extractor: FeatureExtractor
+        public init(service: IdentificationService, extractor: FeatureExtractor) {
+            self.service = service
+            self.extractor = extractor
+        }
+    }
+
+    public func process(_ photo: ClaimedPhoto, identifying: Identifying? = nil) throws -> Outcome {
         if let hangOn, photo.paths.contains(where: { ($0 as NSString).lastPathComponent.contains(hangOn) }) {
             while true { Thread.sleep(forTimeInterval: 3600) }
         }
@@ -66,8 +76,10 @@ public struct PhotoProcessor: Sendable {
         let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
                                         fullHeight: rotated ? header.width : header.height)
         let thumbnail = try writeThumbnail(image, id: photo.id)
-        let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail))
-        return .done(sightingID: sighting, quality: quality)
+        let identification = try identifying.flatMap { try $0.service.identify(image, extractor: $0.extractor) }
+        let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
+                                                                          identification: identification))
+        return .done(sightingID: sighting, quality: quality, identification: identification)
     }
 
     /// The first path whose bytes still hash to the photo's identity.

@@ -20,12 +20,15 @@ final class WorkerPool: @unchecked Sendable {
     private let signal: WorkSignal
     private let logger: Logger
     private let count: Int
+    private let identification: IdentificationService?
     private let stopRequested = Atomic<Bool>(false)
     private let done = DispatchGroup()
     let progress: Mutex<Progress>
 
-    init(count: Int, processor: PhotoProcessor, queue: PhotoQueue, signal: WorkSignal, logger: Logger) {
+    init(count: Int, processor: PhotoProcessor, queue: PhotoQueue, signal: WorkSignal, logger: Logger,
+         identification: IdentificationService? = nil) {
         self.count = count
+        self.identification = identification
         self.processor = processor
         self.queue = queue
         self.signal = signal
@@ -52,6 +55,15 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work(_ index: Int) {
+        // Each worker owns its network runtime (XNNPACK runtimes are not shared between threads).
+        var identifying: PhotoProcessor.Identifying?
+        if let identification {
+            do {
+                identifying = .init(service: identification, extractor: try identification.makeExtractor())
+            } catch {
+                logger.error("worker \(index) cannot load the embedding model: \(error); its photos are logged as awaiting identification")
+            }
+        }
         while !stopRequested.load(ordering: .acquiring) {
             let claimed: ClaimedPhoto?
             do {
@@ -66,21 +78,34 @@ final class WorkerPool: @unchecked Sendable {
                 continue
             }
             progress.withLock { $0.busy[index] = (Date(), photo.id) }
-            handle(photo)
+            handle(photo, identifying)
             progress.withLock { $0.busy[index] = nil }
         }
     }
 
-    private func handle(_ photo: ClaimedPhoto) {
+    private func handle(_ photo: ClaimedPhoto, _ identifying: PhotoProcessor.Identifying?) {
         var meta: Logger.Metadata = ["photo_sha256": "\(photo.id.hex)", "camera": "\(photo.camera)",
                                      "photo_path": "\(photo.paths.first ?? "")"]
         do {
-            switch try processor.process(photo) {
-            case .done(let sightingID, let quality):
+            switch try processor.process(photo, identifying: identifying) {
+            case .done(let sightingID, let quality, let identification):
                 meta[Logger.eventKey] = "sighting"
                 meta["sighting_id"] = "\(sightingID)"
-                meta["decision"] = "\(SightingDecision.awaitingIdentification.rawValue)"
-                logger.info("sighting \(sightingID) from photo \(photo.id.short) (\(quality.width)×\(quality.height), sharpness \(Int(quality.sharpness)))",
+                meta["decision"] = "\(identification?.decision.rawValue ?? SightingDecision.awaitingIdentification.rawValue)"
+                var what = "awaiting identification"
+                if let id = identification {
+                    meta["model_version"] = "\(id.modelVersion)"
+                    if let score = id.score { meta["score"] = "\(String(format: "%.4f", score))" }
+                    if let individual = id.individual { meta["individual_id"] = "\(individual)" }
+                    switch id.decision {
+                    case .match: what = "match \(id.individual ?? "?")"
+                    case .uncertain: what = "uncertain, best \(id.individual ?? "?")"
+                    case .new: what = "new individual candidate"
+                    case .awaitingIdentification: break
+                    }
+                    if let score = id.score { what += String(format: " (score %.3f)", score) }
+                }
+                logger.info("sighting \(sightingID) from photo \(photo.id.short): \(what) (\(quality.width)×\(quality.height), sharpness \(Int(quality.sharpness)))",
                             metadata: meta)
                 progress.withLock {
                     $0.processed += 1

@@ -1,0 +1,57 @@
+import FlukeCore
+import FlukeMatch
+import FlukeStore
+import FlukeVision
+import Foundation
+import Logging
+import Synchronization
+
+/// Identification inside the daemon: the shared catalog index (replaced in place when the
+/// catalog is refitted, without a restart) and a feature extractor per worker thread.
+public final class IdentificationService: Sendable {
+    public let package: ModelPackage
+    let store: CatalogStore
+    let crop: CropMode
+    let topK: Int
+    let overrides: ThresholdOverrides
+    private let index = Mutex<CatalogIndex?>(nil)
+    private let loadedFittedAt = Mutex<Date?>(nil)
+
+    public init(package: ModelPackage, database: StationDatabase, config: StationConfig) {
+        self.package = package
+        self.store = CatalogStore(database: database)
+        self.crop = config.cropToFluke ? .fluke : .none
+        self.topK = config.topK
+        self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
+    }
+
+    /// The index in use (nil until a catalog has been imported and fitted for this model).
+    public var current: CatalogIndex? { index.withLock { $0 } }
+
+    /// Loads the index when the catalog was (re)fitted since the last load. Returns true when it changed.
+    @discardableResult
+    public func refreshIfChanged() throws -> Bool {
+        let fitted = try store.fittedModel(version: package.version)
+        guard fitted?.fittedAt != loadedFittedAt.withLock({ $0 }) else { return false }
+        let fresh = try CatalogIndex.load(store: store, modelVersion: package.version, overrides: overrides)
+        index.withLock { $0 = fresh }
+        loadedFittedAt.withLock { $0 = fitted?.fittedAt }
+        return true
+    }
+
+    public func makeExtractor() throws -> FeatureExtractor {
+        try FeatureExtractor(package: package, recipe: current?.recipe ?? .standard)
+    }
+
+    /// Identifies a decoded photo; nil while there is no catalog to identify against.
+    public func identify(_ image: DecodedImage, extractor: FeatureExtractor) throws -> IdentificationRecord? {
+        guard let index = current else { return nil }
+        let (vector, _) = try extractor.features(of: image, crop: crop)
+        let (decision, candidates) = try index.identify(vector, topK: topK)
+        let best = candidates.first
+        return IdentificationRecord(
+            decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
+            candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
+            modelVersion: package.version, feature: vector, crop: crop.rawValue)
+    }
+}

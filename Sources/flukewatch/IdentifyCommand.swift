@@ -1,0 +1,67 @@
+import ArgumentParser
+import FlukeMatch
+import FlukeStation
+import FlukeStore
+import Foundation
+
+struct IdentifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identify",
+        abstract: "Rank the catalog's individuals for photos and decide match, uncertain or new.")
+
+    @OptionGroup var station: StationOptions
+
+    @Argument(help: ArgumentHelp("Photos to identify.", valueName: "IMAGE"))
+    var images: [String]
+
+    @Option(name: .long, help: "Candidates listed per photo.")
+    var top: Int = 5
+
+    @Option(name: .long, help: "fluke: crop to the fluke first; none: the photos are already cropped.")
+    var crop: CropMode = .fluke
+
+    @Flag(name: .long, help: "One JSON object per image: {\"file\", \"decision\", \"candidates\": [{\"individual\", \"score\"}]}.")
+    var json = false
+
+    struct Line: Encodable {
+        struct Candidate: Encodable {
+            var individual: String
+            var score: Double
+        }
+        var file: String
+        var decision: String?
+        var candidates: [Candidate]?
+        var error: String?
+    }
+
+    func run() throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        let (config, database) = try station.openDatabase()
+        let package = try ModelLocator.load(configured: config.modelDirectory)
+        let overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
+        guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.version,
+                                                overrides: overrides) else {
+            throw CLIError("\(IdentificationError.noCatalog(package.version))")
+        }
+        let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: index.recipe))
+        for image in images {
+            var line = Line(file: image)
+            do {
+                let vector = try features.vector(of: try PhotoFeatures.readBytes(image), crop: crop)
+                let (decision, candidates) = try index.identify(vector, topK: top)
+                line.decision = decision.rawValue
+                line.candidates = candidates.map { .init(individual: $0.individual, score: Double($0.score)) }
+            } catch {
+                line.error = "\(error)"
+            }
+            if json {
+                try Output.jsonLine(line)
+            } else if let error = line.error {
+                print("\(image): error: \(error)")
+            } else {
+                let list = (line.candidates ?? []).map { String(format: "%@ %.3f", $0.individual, $0.score) }.joined(separator: ", ")
+                print("\(image): \(line.decision ?? "?")  [\(list)]")
+            }
+        }
+    }
+}
