@@ -1,0 +1,93 @@
+import FlukeFixtures
+import FlukeStore
+import Foundation
+import XCTest
+
+/// Catalog import, identify and the daemon's identification, with the real int8 model on
+/// synthetic individuals (same markings, different scenes).
+final class IdentificationTests: XCTestCase {
+    func json(_ line: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+    }
+
+    /// 5 individuals × 4 photos, and the CSV listing them (plus one bad row).
+    func makeCatalog(in dir: URL) throws -> (csv: String, photos: [(path: String, individual: String)]) {
+        var photos: [(String, String)] = []
+        var lines = ["file,individual,name"]
+        for individual in 1...5 {
+            for shot in 1...4 {
+                let name = "HW\(individual)_\(shot).jpg"
+                let bytes = try FixturePhoto(width: 640, height: 480, individualSeed: UInt64(individual * 7),
+                                             sceneSeed: UInt64(individual * 100 + shot), noise: 2,
+                                             exif: FixturePhoto.cameraEXIF(index: individual * 10 + shot)).jpegBytes()
+                try DropFolderWriter.write(bytes, to: dir.appendingPathComponent("photos/\(name)").path, style: .direct)
+                lines.append("photos/\(name),HW-\(individual),Whale \(individual)")
+                photos.append((dir.appendingPathComponent("photos/\(name)").path, "HW-\(individual)"))
+            }
+        }
+        lines.append("photos/missing.jpg,HW-9,")
+        let csv = dir.appendingPathComponent("catalog.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        return (csv, photos)
+    }
+
+    func testCatalogImportIsIdempotentAndIdentifyFindsCataloguedPhotos() throws {
+        let station = try TempStation("catalog")
+        let (csv, photos) = try makeCatalog(in: station.root)
+        let first = try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state, "--json"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let summary = try json(try XCTUnwrap(first.lines.last))
+        XCTAssertEqual(summary["added"] as? Int, 20)
+        XCTAssertEqual(summary["individuals"] as? Int, 5)
+        let skipped = try XCTUnwrap(summary["skipped"] as? [String])
+        XCTAssertEqual(skipped.count, 1)
+        XCTAssertTrue(skipped[0].contains("catalog.csv:line 22"), skipped[0])
+        XCTAssertNotNil(summary["threshold_new"] as? Double)
+
+        let again = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state, "--json"]).lines.last))
+        XCTAssertEqual(again["added"] as? Int, 0)
+        XCTAssertEqual(again["already_present"] as? Int, 20)
+
+        let stats = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(stats["photos"] as? Int, 20)
+        XCTAssertEqual(stats["individuals"] as? Int, 5)
+        XCTAssertEqual(stats["fitted"] as? Bool, true)
+        let tNew = try XCTUnwrap(stats["threshold_new"] as? Double), tMatch = try XCTUnwrap(stats["threshold_match"] as? Double)
+        XCTAssertLessThanOrEqual(tNew, tMatch)
+
+        // A catalogued photo is its own best match; an unreadable file gives an error line and the run goes on.
+        let r = try runFlukeWatch(["identify", photos[5].path, "/etc/hostname", photos[13].path, "--json", "--top", "3",
+                                   "--state-dir", station.state])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.lines.count, 3)
+        for (line, expected) in [(r.lines[0], photos[5].individual), (r.lines[2], photos[13].individual)] {
+            let row = try json(line)
+            XCTAssertEqual(row["decision"] as? String, "match", line)
+            let candidates = try XCTUnwrap(row["candidates"] as? [[String: Any]])
+            XCTAssertEqual(candidates.count, 3)
+            XCTAssertEqual(candidates[0]["individual"] as? String, expected)
+            XCTAssertGreaterThan(try XCTUnwrap(candidates[0]["score"] as? Double), 0.9)   // photo and centroid scores combined
+        }
+        let bad = try json(r.lines[1])
+        XCTAssertEqual(bad["file"] as? String, "/etc/hostname")
+        XCTAssertNotNil(bad["error"] as? String)
+    }
+
+    func testTheDaemonIdentifiesAgainstTheCatalogAndRecordsTheModel() throws {
+        let station = try TempStation("daemon-id")
+        let (csv, photos) = try makeCatalog(in: station.root)
+        XCTAssertEqual(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state]).status, 0)
+        let daemon = try InProcessDaemon(station.config(settle: 0.3))
+        defer { try? daemon.stop() }
+        // The same bytes as a catalogued photo, dropped by a camera: a certain match.
+        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: photos[9].path))),
+                                   to: "\(station.drop)/IMG_9000.JPG", style: .direct)
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 30, "the sighting") { try queries.status().sightings == 1 }
+        let sighting = try XCTUnwrap(try queries.sightings().first)
+        XCTAssertEqual(sighting.decision, "match")
+        XCTAssertEqual(sighting.individual, photos[9].individual)
+        XCTAssertGreaterThan(try XCTUnwrap(sighting.score), 0.9)
+        XCTAssertTrue(sighting.modelVersion?.hasPrefix("efficientnet-lite0-int8-") == true)
+    }
+}
