@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "flukewatch-bench", dependencies: [
-            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision",
+            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "CFlukeReference",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

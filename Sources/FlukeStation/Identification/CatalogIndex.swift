@@ -20,14 +20,17 @@ public struct CatalogIndex: Sendable {
         guard let fitted = try store.fittedModel(version: modelVersion) else { return nil }
         let recipe = try JSONDecoder().decode(FeatureRecipe.self, from: Data(fitted.recipeJSON.utf8))
         let projection = try fitted.projection.map { try Projection(serialized: [UInt8]($0)) }
-        let features = try store.features(modelVersion: modelVersion)
-        guard let first = features.first else { return nil }
-        var rows = EmbeddingMatrix(dimension: projection?.outputDimension ?? first.vector.count)
-        for f in features {
-            rows.append(try projection?.apply(f.vector) ?? Self.normalized(f.vector))
+        var rows: EmbeddingMatrix?
+        var individuals: [String] = [], keys: [String] = []
+        try store.forEachFeature(modelVersion: modelVersion) { f in
+            let embedded = try projection?.apply(f.vector) ?? Self.normalized(f.vector)
+            if rows == nil { rows = EmbeddingMatrix(dimension: embedded.count) }
+            rows!.append(embedded)
+            individuals.append(f.individual)
+            keys.append("\(f.catalogPhotoID)")
         }
-        let gallery = try Gallery(embeddings: rows, individuals: features.map(\.individual),
-                                  photoKeys: features.map { "\($0.catalogPhotoID)" })
+        guard let rows else { return nil }
+        let gallery = try Gallery(embeddings: rows, individuals: individuals, photoKeys: keys)
         let policy = try DecisionPolicy(newThreshold: Float(overrides.newThreshold ?? fitted.thresholdNew),
                                         matchThreshold: Float(overrides.matchThreshold ?? fitted.thresholdMatch))
         return CatalogIndex(modelVersion: modelVersion, recipe: recipe, projection: projection, gallery: gallery,

@@ -1,0 +1,190 @@
+import CFlukeReference
+import FlukeCore
+import FlukeFixtures
+import FlukeMatch
+import FlukeStation
+import FlukeStore
+import FlukeVision
+import Foundation
+import Logging
+
+/// Identification figures, one run: JPEG decode full vs reduced, fluke crop, the embedding in
+/// int8 XNNPACK vs fp32 XNNPACK vs OpenCV DNN (ratios), gallery search at 1k–1M embeddings,
+/// photo → sighting median for 12 MP JPEGs on one core, and the daemon's RSS with a
+/// 10 000-photo catalog.
+func identificationBenchmark(keep: Bool) throws {
+    let package = try ModelLocator.load(configured: nil)
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("flukewatch-bench-id-\(getpid())")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+    PhotoDecoder.configureForWorkers()
+
+    // 1. Decode a 12 MP JPEG at each reduction.
+    let photo12 = try FixturePhoto(width: 4000, height: 3000, individualSeed: 3, sceneSeed: 3, noise: 10, jpegQuality: 95,
+                                   exif: FixturePhoto.cameraEXIF(index: 1)).jpegBytes()
+    print("decode a 12 MP JPEG (\(fmt(Double(photo12.count) / 1e6)) MB), median of 7:")
+    var full = 0.0
+    for r in [1, 2, 4, 8] {
+        let ms = try medianMilliseconds(runs: 7) { _ = try PhotoDecoder.decode(photo12, reduction: r) }
+        if r == 1 { full = ms }
+        print("  1/\(r)   \(fmt(ms)) ms   (\(fmt(full / ms, 2))× faster than full)")
+    }
+
+    // 2. Find and crop the fluke on the 1/4 decode.
+    let quarter = try PhotoDecoder.decode(photo12, reduction: 4)
+    let findMs = try medianMilliseconds(runs: 21) { _ = try FlukeFinder.find(in: quarter) }
+    let box = try FlukeFinder.find(in: quarter)
+    let cropMs = try medianMilliseconds(runs: 21) { _ = try FlukeFinder.crop(quarter, to: box, margin: FlukeFinder.defaultMargin, size: 224) }
+    print("fluke crop on the 1/4 decode (1000×750): find \(fmt(findMs)) ms, crop to 224×224 \(fmt(cropMs, 2)) ms")
+
+    // 3. The embedding, one core, 224×224.
+    let rgb = try FlukeFinder.crop(quarter, to: box, margin: FlukeFinder.defaultMargin, size: 224).resizedRGB(width: 224, height: 224)
+    func embedMs(_ outputs: [String], _ precision: Embedder.Precision) throws -> Double {
+        let e = try Embedder(package: package, outputs: outputs, precision: precision)
+        _ = try e.run(rgb: rgb)
+        return try medianMilliseconds(runs: 41) { _ = try e.run(rgb: rgb) }
+    }
+    let int8Stop = try embedMs(["s16_c80"], .int8), int8Full = try embedMs(["pooled"], .int8)
+    let fp32Stop = try embedMs(["s16_c80"], .fp32), fp32Full = try embedMs(["pooled"], .fp32)
+    var net: OpaquePointer?
+    var refError = fw_ref_error()
+    guard fw_ref_load("\(package.directory)/efficientnet-lite0-fp32.onnx", &net, &refError) == 0, let net else {
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "OpenCV DNN could not load the ONNX"])
+    }
+    defer { fw_ref_free(net) }
+    var out = [Float](repeating: 0, count: 1280)
+    let capacity = out.count
+    var written = 0
+    let dnn = medianMilliseconds(runs: 21) {
+        _ = rgb.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in fw_ref_run(net, p.baseAddress, 224, 224, "pooled", o.baseAddress, capacity, &written, &refError) }
+        }
+    }
+    print("embedding, 224×224, one core, median of 41:")
+    print("  int8 XNNPACK   to s16_c80 (what the station uses) \(fmt(int8Stop, 2)) ms   full net \(fmt(int8Full, 2)) ms")
+    print("  fp32 XNNPACK   to s16_c80 \(fmt(fp32Stop, 2)) ms   full net \(fmt(fp32Full, 2)) ms   (int8/fp32: \(fmt(int8Stop / fp32Stop, 2))×, \(fmt(int8Full / fp32Full, 2))×)")
+    print("  OpenCV DNN fp32 full net \(fmt(dnn, 2)) ms   (OpenCV/int8-station: \(fmt(dnn / int8Stop, 1))×)")
+
+    // 4. Gallery search: 256-d unit vectors, 10 photos per individual, top 5 individuals.
+    print("gallery search (256-d, sgemv + per-individual aggregation, top 5), median:")
+    var rng = SystemRandomNumberGenerator()
+    for n in [1_000, 10_000, 100_000, 1_000_000] {
+        var values = [Float](repeating: 0, count: n * 256)
+        for i in 0..<values.count { values[i] = Float.random(in: -1...1, using: &rng) }
+        var matrix = EmbeddingMatrix(dimension: 256, values: values)
+        values = []
+        matrix.normalizeRows()
+        let gallery = try Gallery(embeddings: matrix, individuals: (0..<n).map { "I\($0 / 10)" }, photoKeys: (0..<n).map(String.init))
+        let query = Array(matrix.row(n / 2))
+        let ms = try medianMilliseconds(runs: n >= 1_000_000 ? 5 : 21) { _ = try gallery.rank(query: query, topK: 5) }
+        print("  \(String(n).padding(toLength: 8, withPad: " ", startingAt: 0)) embeddings  \(fmt(ms, 2)) ms   (\(fmt(Double(n) * 256 * 4 / 1e6)) MB)")
+    }
+
+    // 5. Photo → sighting for 12 MP JPEGs, one worker, against a 40-photo fitted catalog.
+    var config = StationConfig()
+    config.stateDirectory = work.appendingPathComponent("e2e").path
+    config.workers = 1
+    let database = try StationDatabase.openCreatingStateDirectory(config)
+    let catalogDir = work.appendingPathComponent("catalog")
+    var csv = "file,individual\n"
+    for i in 1...8 {
+        for s in 1...5 {
+            let path = catalogDir.appendingPathComponent("C\(i)_\(s).jpg").path
+            try DropFolderWriter.write(try FixturePhoto(width: 800, height: 600, individualSeed: UInt64(i), sceneSeed: UInt64(i * 10 + s),
+                                                        noise: 3).jpegBytes(), to: path, style: .direct)
+            csv += "\(path),W\(i)\n"
+        }
+    }
+    try csv.write(to: catalogDir.appendingPathComponent("catalog.csv"), atomically: true, encoding: .utf8)
+    _ = try CatalogImporter(database: database, package: package, logger: Logger(label: "bench"))
+        .run(csvPath: catalogDir.appendingPathComponent("catalog.csv").path, crop: .fluke)
+    let service = IdentificationService(package: package, database: database, config: config)
+    try service.refreshIfChanged()
+    let identifying = PhotoProcessor.Identifying(service: service, extractor: try service.makeExtractor())
+    let intaker = PhotoIntaker(log: IntakeLog(database: database), maxPixels: config.maxPixels)
+    let queue = PhotoQueue(database: database)
+    let processor = PhotoProcessor(queue: queue, config: config)
+    let drop = work.appendingPathComponent("drop")
+    var endToEnd: [Double] = [], processing: [Double] = []
+    for i in 0..<15 {
+        let path = drop.appendingPathComponent("IMG_\(i).JPG").path
+        try DropFolderWriter.write(EXIFWriter.insert(FixturePhoto.cameraEXIF(index: 500 + i), into: photo12), to: path, style: .direct)
+        var tProcess = 0.0
+        let total = try seconds {
+            _ = try intaker.take(path: path, camera: "bench")
+            let claimed = try queue.claimNext()!
+            tProcess = try seconds { _ = try processor.process(claimed, identifying: identifying) }
+        }
+        endToEnd.append(total * 1000)
+        processing.append(tProcess * 1000)
+    }
+    endToEnd.sort(); processing.sort()
+    print("photo → sighting, 12 MP JPEG, one core (hash, EXIF, queue, decode 1/2, quality, thumbnail, crop, embed, project, search, record):")
+    print("  median \(fmt(endToEnd[endToEnd.count / 2])) ms (processing alone \(fmt(processing[processing.count / 2])) ms) over \(endToEnd.count) photos")
+
+    // 6. Daemon RSS with a 10 000-photo catalog.
+    try rssWithLargeCatalog(package: package, work: work, photo12: photo12)
+}
+
+/// Builds a station with 10 000 catalog photos (1 000 individuals; vectors are real features of
+/// synthetic photos plus noise), runs the real daemon on it, and reads its peak RSS.
+func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) throws {
+    guard FileManager.default.isExecutableFile(atPath: flukewatchBinary) else {
+        print("daemon RSS: skipped, \(flukewatchBinary) not built")
+        return
+    }
+    var config = StationConfig()
+    config.stateDirectory = work.appendingPathComponent("big").path
+    let database = try StationDatabase.openCreatingStateDirectory(config)
+    let store = CatalogStore(database: database)
+    let extractor = try FeatureExtractor(package: package, recipe: .standard)
+    var bases: [[Float]] = []
+    for i in 0..<100 {
+        let image = try PhotoDecoder.decode(try FixturePhoto(width: 448, height: 336, individualSeed: UInt64(i + 1), sceneSeed: UInt64(i)).jpegBytes())
+        bases.append(try extractor.features(of: image, crop: .fluke).vector)
+    }
+    var rng = SystemRandomNumberGenerator()
+    var sample = EmbeddingMatrix(dimension: bases[0].count)
+    var sampleLabels: [String] = []
+    for n in 0..<10_000 {
+        let individual = "B\(n / 10)"
+        let base = bases[(n / 10) % bases.count]
+        let v = base.map { $0 + Float.random(in: -0.02...0.02, using: &rng) }
+        _ = try store.add(individual: individual, name: nil, sha256: String(format: "%064x", n), sourcePath: "/bench/\(n).jpg",
+                          feature: v, modelVersion: package.version, crop: "fluke")
+        if n < 2_000 { sample.append(v); sampleLabels.append(individual) }
+    }
+    // Projection fitted on a 2 000-photo sample; thresholds set by hand: this step measures memory.
+    let projection = try Projection.fit(features: sample, labels: sampleLabels, parameters: FeatureRecipe.standard.projectionParameters)
+    try store.save(.init(modelVersion: package.version, recipeJSON: FeatureRecipe.standard.json, projection: Data(projection.serialized()),
+                         thresholdNew: 0.5, thresholdMatch: 0.6, simulatedMAP5: nil, catalogPhotos: 10_000, individuals: 1_000))
+    let drop = work.appendingPathComponent("big-drop").path
+    for i in 0..<10 {
+        try DropFolderWriter.write(EXIFWriter.insert(FixturePhoto.cameraEXIF(index: 900 + i), into: photo12), to: "\(drop)/IMG_\(i).JPG", style: .direct)
+    }
+    let daemon = Process()
+    daemon.executableURL = URL(fileURLWithPath: flukewatchBinary)
+    daemon.arguments = ["run", "--state-dir", config.stateDirectory, "--watch", "\(drop)=bench", "--workers", "1"]
+    daemon.standardError = FileHandle.nullDevice
+    daemon.standardOutput = FileHandle.nullDevice
+    var env = ProcessInfo.processInfo.environment
+    env["FLUKEWATCH_CONFIG"] = nil
+    daemon.environment = env
+    try daemon.run()
+    let queries = StationQueries(database: database)
+    let start = Date()
+    var sightings = 0
+    var identified = 0
+    while Date().timeIntervalSince(start) < 300 {
+        Thread.sleep(forTimeInterval: 0.25)
+        let all = (try? queries.sightings()) ?? []
+        sightings = all.count
+        identified = all.filter { $0.modelVersion != nil }.count
+        if sightings >= 10 { break }
+    }
+    let peak = peakRSSKiB(daemon.processIdentifier)
+    kill(daemon.processIdentifier, SIGTERM)
+    daemon.waitUntilExit()
+    print("daemon with a 10 000-photo catalog (1 000 individuals), 1 worker, after \(sightings) sightings of 12 MP photos (\(identified) identified):")
+    print("  peak RSS \(peak.map { "\(fmt(Double($0) / 1024)) MiB" } ?? "unknown") (VmHWM)")
+}
