@@ -10,7 +10,9 @@ extension Projection {
     /// 1. PCA: the `pcaDimension` largest eigenvectors of the covariance. When there are fewer
     ///    photos than dimensions the eigenproblem of the N×N Gram matrix gives the same directions
     ///    more cheaply; otherwise the D×D covariance is accumulated block by block, so the peak
-    ///    memory is about two D×D Double matrices (≈ 250 MB for D = 3920) whatever the catalog size.
+    ///    memory stays below about three D×D Double matrices (≈ 370 MB for D = 3920; ≈ 250 MB for
+    ///    3 000 photos) plus individuals × p Doubles, whatever the number of photos. Fit in a refit
+    ///    job, not on the query path.
     ///    Components with a variance below 1e-10 of the largest (duplicate photos) are dropped.
     /// 2. LDA in PCA space: Sw the pooled within-individual scatter, Sb the scatter of individual
     ///    means weighted by photo count (both / N); Sw is shrunk to (1 − α)·Sw + α·tr(Sw)/p·I and the
@@ -45,10 +47,11 @@ extension Projection {
         let (mean, basis, p) = try linearAlgebra { () throws(LinearAlgebraError) in
             try principalComponents(features, count: min(parameters.pcaDimension, n - 1, d), route: route)
         }
-        let z = scores(features, mean: mean, basis: basis, components: p)
+        let stats = scatterStatistics(features, mean: mean, basis: basis, components: p, classIndex: classIndex,
+                                      classCount: classCount)
         let k = min(parameters.outputDimension ?? p, p)
         let v = try linearAlgebra { () throws(LinearAlgebraError) in
-            try discriminantDirections(z: z, rows: n, components: p, classIndex: classIndex, classCount: classCount,
+            try discriminantDirections(stats, rows: n, components: p, classCount: classCount,
                                        alpha: parameters.alpha, keep: k, eigenvaluePower: parameters.eigenvaluePower)
         }
         // T = basis (D×p) · v (p×k), column-major D×k = row-major k×D: the weights.
@@ -136,59 +139,69 @@ extension Projection {
         return max(1, values.prefix { $0 > floor }.count)
     }
 
-    /// PCA scores Z = Xc·basis, as column-major p×N (= row-major N×p), computed block by block.
-    private static func scores(_ x: EmbeddingMatrix, mean: [Double], basis: [Double], components p: Int) -> [Double] {
+    /// What LDA needs from the PCA scores z = basisᵀ·(x − mean), accumulated block by block so no
+    /// N×p matrix is ever held: the total scatter Σ z·zᵀ (upper triangle, p×p), the per-individual
+    /// sums of z (individuals × p) and photo counts.
+    struct ScatterStatistics {
+        var total: [Double]
+        var classSums: [Double]
+        var counts: [Double]
+    }
+
+    private static func scatterStatistics(_ x: EmbeddingMatrix, mean: [Double], basis: [Double], components p: Int,
+                                          classIndex: [Int], classCount: Int) -> ScatterStatistics
+    {
         let n = x.count, d = x.dimension
-        var z = [Double](repeating: 0, count: p * n)
+        var stats = ScatterStatistics(total: [Double](repeating: 0, count: p * p),
+                                      classSums: [Double](repeating: 0, count: classCount * p),
+                                      counts: [Double](repeating: 0, count: classCount))
+        var z = [Double](repeating: 0, count: p * fitBlockRows)
         var r0 = 0
         while r0 < n {
-            let r1 = min(n, r0 + fitBlockRows)
+            let r1 = min(n, r0 + fitBlockRows), b = r1 - r0
             let a = centredBlock(x, mean: mean, rows: r0..<r1)
-            z.withUnsafeMutableBufferPointer { zp in
-                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(r1 - r0), Int32(d), 1,
-                            basis, Int32(d), a, Int32(d), 0, zp.baseAddress! + r0 * p, Int32(p))
+            // z block: column-major p×b = basisᵀ (p×D) · a (D×b).
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(b), Int32(d), 1,
+                        basis, Int32(d), a, Int32(d), 0, &z, Int32(p))
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(b), 1, z, Int32(p), 1,
+                        &stats.total, Int32(p))
+            for i in 0..<b {
+                let c = classIndex[r0 + i]
+                stats.counts[c] += 1
+                for j in 0..<p { stats.classSums[c * p + j] += z[i * p + j] }
             }
             r0 = r1
         }
-        return z
+        return stats
     }
 
     /// Regularised LDA directions in PCA space: column-major p×k.
+    ///
+    /// Sw = Σ (z − m_c)(z − m_c)ᵀ / N is computed as St/N − Σ_c (n_c/N)·m_c·m_cᵀ (the same sum,
+    /// expanded), and Sb = Σ_c (n_c/N)·(m_c − μ)(m_c − μ)ᵀ; in Double the cancellation is harmless
+    /// (the research implementation forms the residuals explicitly and agrees to 1e-7).
     private static func discriminantDirections(
-        z zIn: [Double], rows n: Int, components p: Int, classIndex: [Int], classCount: Int,
+        _ stats: ScatterStatistics, rows n: Int, components p: Int, classCount: Int,
         alpha: Double, keep k: Int, eigenvaluePower: Double
     ) throws(LinearAlgebraError) -> [Double] {
-        var z = zIn
-        // Class means and the overall mean of the scores.
-        var sums = [Double](repeating: 0, count: classCount * p)
-        var counts = [Double](repeating: 0, count: classCount)
+        let nd = Double(n)
         var mu = [Double](repeating: 0, count: p)
-        for r in 0..<n {
-            let c = classIndex[r]
-            counts[c] += 1
-            for j in 0..<p {
-                sums[c * p + j] += z[r * p + j]
-                mu[j] += z[r * p + j]
-            }
-        }
-        for j in 0..<p { mu[j] /= Double(n) }
-        for c in 0..<classCount { for j in 0..<p { sums[c * p + j] /= counts[c] } }
-        let means = sums
-
-        // Sw = Σ (z − m_c)(z − m_c)ᵀ / N, from the residuals written over z.
-        for r in 0..<n {
-            let c = classIndex[r]
-            for j in 0..<p { z[r * p + j] -= means[c * p + j] }
-        }
-        var sw = [Double](repeating: 0, count: p * p)
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(n), 1 / Double(n), z, Int32(p), 0, &sw,
-                    Int32(p))
-        // Sb = Σ n_c (m_c − μ)(m_c − μ)ᵀ / N.
+        for c in 0..<classCount { for j in 0..<p { mu[j] += stats.classSums[c * p + j] } }
+        for j in 0..<p { mu[j] /= nd }
+        // Rows √(n_c/N)·m_c and √(n_c/N)·(m_c − μ), column-major p×C.
+        var wm = [Double](repeating: 0, count: classCount * p)
         var mb = [Double](repeating: 0, count: classCount * p)
         for c in 0..<classCount {
-            let w = (counts[c] / Double(n)).squareRoot()
-            for j in 0..<p { mb[c * p + j] = (means[c * p + j] - mu[j]) * w }
+            let w = (stats.counts[c] / nd).squareRoot()
+            for j in 0..<p {
+                let m = stats.classSums[c * p + j] / stats.counts[c]
+                wm[c * p + j] = m * w
+                mb[c * p + j] = (m - mu[j]) * w
+            }
         }
+        var sw = stats.total
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(classCount), -1, wm, Int32(p),
+                    1 / nd, &sw, Int32(p))
         var sb = [Double](repeating: 0, count: p * p)
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(classCount), 1, mb, Int32(p), 0, &sb,
                     Int32(p))

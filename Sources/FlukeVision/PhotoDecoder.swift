@@ -7,6 +7,9 @@ public enum PhotoDecoder {
     /// Uses one OpenCV thread: a board runs one photo per worker thread instead.
     public static func configureForWorkers() { fw_set_threads(1) }
 
+    /// Gives freed heap pages back to the system after a large transient load (a catalog).
+    public static func releaseFreeMemory() { fw_release_free_memory() }
+
     /// The largest reduction (1, 2, 4, 8) that keeps the long side at or above `minLongSide`.
     public static func reduction(for header: ImageHeader, minLongSide: Int) -> Int {
         let long = max(header.width, header.height)

@@ -31,6 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         config.settleSeconds = 1
         Output.bootstrapLogging(level: "info")
         let logger = Logger(label: "flukewatch")
+        try importDemoCatalog(root: root, config: config, logger: logger)
 
         let ready = AsyncStream<Void>.makeStream()
         let daemon = try StationDaemon(config: config, logger: logger, onReady: { ready.continuation.yield() })
@@ -44,7 +45,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         print("\n── FlukeWatch demo: the station's log ──")
         for s in try StationQueries(database: daemon.database).sightings() {
-            print("sighting #\(s.id)  \(s.capturedAt)  \(s.decision)  \((s.path as NSString).lastPathComponent)")
+            let who = s.individual.map { " \($0)" } ?? ""
+            let score = s.score.map { String(format: " (score %.2f)", $0) } ?? ""
+            print("sighting #\(s.id)  \(s.capturedAt)  \(s.decision)\(who)\(score)  \((s.path as NSString).lastPathComponent)")
         }
         for p in try StationQueries(database: daemon.database).photos(state: .quarantined) {
             print("quarantined  \((p.path as NSString).lastPathComponent): \(p.reason ?? "")")
@@ -56,6 +59,33 @@ struct DemoCommand: AsyncParsableCommand {
             """)
         guard c.queued == 0, c.processing == 0, status.sightings == c.done, c.done >= photos else {
             throw CLIError("the demo did not finish as expected; see the log above")
+        }
+    }
+
+    /// A small catalog of the demo's four whales (other photos of the same animals), so the
+    /// daemon's sightings are identified: match, uncertain or new.
+    private func importDemoCatalog(root: URL, config: StationConfig, logger: Logger) throws {
+        let dir = root.appendingPathComponent("catalog")
+        var csv = "file,individual,name\n"
+        let names = ["Salt", "Pepper", "Nile", "Komodo"]
+        for individual in 1...4 {
+            for shot in 1...3 {
+                let name = "HW-\(individual)-\(shot).jpg"
+                let bytes = try FixturePhoto(width: 1200, height: 900, individualSeed: UInt64(individual), sceneSeed: UInt64(5000 + individual * 10 + shot),
+                                             noise: 3).jpegBytes()
+                try DropFolderWriter.write(bytes, to: dir.appendingPathComponent(name).path, style: .direct)
+                csv += "\(name),HW-\(String(format: "%04d", individual)),\(names[individual - 1])\n"
+            }
+        }
+        try csv.write(to: dir.appendingPathComponent("catalog.csv"), atomically: true, encoding: .utf8)
+        let database = try StationDatabase.openCreatingStateDirectory(config)
+        do {
+            let package = try ModelLocator.load(configured: nil)
+            let summary = try CatalogImporter(database: database, package: package, logger: logger)
+                .run(csvPath: dir.appendingPathComponent("catalog.csv").path, crop: .fluke)
+            print("catalog: \(summary.catalogPhotos) photos of \(summary.individuals) whales imported from \(dir.path)/catalog.csv")
+        } catch {
+            print("catalog: not imported (\(error)); sightings will await identification")
         }
     }
 

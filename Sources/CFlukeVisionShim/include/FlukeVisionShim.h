@@ -22,6 +22,9 @@ typedef struct fw_error {
 /* An owned 8-bit BGR image (a cv::Mat inside). */
 typedef struct fw_image fw_image;
 
+/* Returns freed heap memory to the system (glibc malloc_trim), after a large transient load. */
+void fw_release_free_memory(void);
+
 /* Sets OpenCV's internal thread count (1 on a board: one photo per worker thread). */
 void fw_set_threads(int count);
 

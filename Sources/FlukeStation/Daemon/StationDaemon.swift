@@ -1,4 +1,5 @@
 import FlukeCore
+import FlukeMatch
 import FlukeStore
 import FlukeVision
 import Foundation
@@ -31,6 +32,7 @@ public final class StationDaemon: Sendable {
                            metadata: [Logger.eventKey: "quarantine"])
         }
         PhotoDecoder.configureForWorkers()
+        BLASThreads.useOne()
         pipeline = PipelineService(config: config, database: database, logger: logger, reloader: reloader, onReady: onReady)
         group = ServiceGroup(configuration: .init(
             services: [.init(service: pipeline)],

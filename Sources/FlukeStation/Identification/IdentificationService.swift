@@ -36,6 +36,9 @@ public final class IdentificationService: Sendable {
         let fresh = try CatalogIndex.load(store: store, modelVersion: package.version, overrides: overrides)
         index.withLock { $0 = fresh }
         loadedFittedAt.withLock { $0 = fitted?.fittedAt }
+        // Loading streamed every raw catalog vector (15 KB each) through the allocator; give
+        // those pages back to the system instead of keeping them as the daemon's resident memory.
+        PhotoDecoder.releaseFreeMemory()
         return true
     }
 
