@@ -44,7 +44,11 @@ public struct CatalogFitter: Sendable {
         let usable = recipe.project && counts.values.filter { $0 >= 2 }.count >= 2
         let parameters = usable ? recipe.projectionParameters : nil
         let projection = try parameters.map { try Projection.fit(features: features, labels: labels, parameters: $0) }
-        let calibration = try ThresholdCalibration.calibrate(features: features, labels: labels, projection: parameters)
+        // Folds over individuals: five when the catalog has them, fewer for a young catalog.
+        guard counts.count >= 2 else { throw IdentificationError.catalogTooSmall(individuals: counts.count) }
+        let folds = ThresholdCalibration.Parameters(folds: min(5, counts.count))
+        let calibration = try ThresholdCalibration.calibrate(features: features, labels: labels, projection: parameters,
+                                                             parameters: folds)
         return (projection, calibration)
     }
 }
