@@ -24,6 +24,7 @@
 //      to the fluke); and the smoothing radius is given back.
 #include "FlukeFinder.h"
 #include "ImageHandle.hpp"
+#include "Guarded.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -514,25 +515,10 @@ void debug_maps(const cv::Mat &bgr, cv::Mat &saliency, cv::Mat &foreground) {
 
 } // namespace flukefinder
 
+using fwshim::guarded;
+using fwshim::set_error;
+
 namespace {
-
-void set_error(fw_error *error, const char *message) {
-    if (error != nullptr) std::snprintf(error->message, sizeof(error->message), "%s", message);
-}
-
-template <typename Body>
-int guarded(fw_error *error, Body body) {
-    try {
-        return body();
-    } catch (const cv::Exception &e) {
-        set_error(error, e.what());
-    } catch (const std::exception &e) {
-        set_error(error, e.what());
-    } catch (...) {
-        set_error(error, "unknown C++ exception in the fluke finder");
-    }
-    return -1;
-}
 
 // A stretched crop distorts the fluke by at most this factor; a box more elongated than that
 // first takes in photo around it (a fluke seen edge-on, a panorama).
@@ -566,7 +552,7 @@ cv::Rect2d crop_region(const cv::Mat &m, int x, int y, int w, int h, float margi
 extern "C" {
 
 int fw_find_fluke(const fw_image *image, fw_fluke_box *out, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "fluke finder", [&]() -> int {
         if (out == nullptr) {
             set_error(error, "no output box");
             return -1;
@@ -593,7 +579,7 @@ int fw_find_fluke(const fw_image *image, fw_fluke_box *out, fw_error *error) {
 
 int fw_crop_fit(const fw_image *image, int x, int y, int w, int h, float margin, int out_w, int out_h, int fit,
                 fw_image **out, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "fluke finder", [&]() -> int {
         if (out == nullptr) {
             set_error(error, "no output image");
             return -1;

@@ -2,6 +2,7 @@
 // any exception into an error message: nothing thrown here may unwind into Swift.
 #include "FlukeVisionShim.h"
 #include "ImageHandle.hpp"
+#include "Guarded.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -18,26 +19,10 @@
 #include <vector>
 
 
+using fwshim::guarded;
+using fwshim::set_error;
+
 namespace {
-
-void set_error(fw_error *error, const char *message) {
-    if (error == nullptr) return;
-    std::snprintf(error->message, sizeof(error->message), "%s", message);
-}
-
-template <typename Body>
-int guarded(fw_error *error, Body body) {
-    try {
-        return body();
-    } catch (const cv::Exception &e) {
-        set_error(error, e.what());
-    } catch (const std::exception &e) {
-        set_error(error, e.what());
-    } catch (...) {
-        set_error(error, "unknown C++ exception in the vision shim");
-    }
-    return -1;
-}
 
 // Turns stored pixels upright for EXIF orientations 2..8.
 void apply_orientation(cv::Mat &m, int orientation) {
@@ -79,7 +64,7 @@ void fw_set_threads(int count) {
 }
 
 int fw_decode(const uint8_t *bytes, size_t length, int reduce, int orientation, fw_image **out, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         *out = nullptr;
         if (bytes == nullptr || length == 0) { set_error(error, "no bytes to decode"); return -1; }
         cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
@@ -113,7 +98,7 @@ void fw_image_size(const fw_image *image, int *width, int *height) {
 }
 
 int fw_measure_quality(const fw_image *image, fw_quality *out, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         const cv::Mat &src = image->mat;
         if (src.empty()) { set_error(error, "empty image"); return -1; }
         cv::Mat grey;
@@ -139,7 +124,7 @@ int fw_measure_quality(const fw_image *image, fw_quality *out, fw_error *error) 
 
 int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **out, size_t *out_length,
                    fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         *out = nullptr;
         *out_length = 0;
         cv::Mat m = image->mat;
@@ -164,7 +149,7 @@ int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **o
 }
 
 int fw_encode_lossless(const fw_image *image, int format, uint8_t **out, size_t *out_length, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         *out = nullptr;
         *out_length = 0;
         std::vector<uchar> encoded;
@@ -184,7 +169,7 @@ int fw_encode_lossless(const fw_image *image, int format, uint8_t **out, size_t 
 void fw_buffer_free(uint8_t *buffer) { std::free(buffer); }
 
 int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **out, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         cv::Mat wrapped(height, width, CV_8UC3, const_cast<uint8_t *>(pixels));
         *out = new fw_image{wrapped.clone()};
         return 0;
@@ -193,7 +178,7 @@ int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **o
 
 int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *pixels, size_t capacity,
                          fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         const size_t needed = static_cast<size_t>(width) * height * 3;
         if (width <= 0 || height <= 0 || capacity < needed) { set_error(error, "pixel buffer too small"); return -1; }
         const cv::Mat &m = image->mat;
@@ -207,7 +192,7 @@ int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *
 }
 
 int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error) {
-    return guarded(error, [&]() -> int {
+    return guarded(error, "vision shim", [&]() -> int {
         const cv::Mat &m = image->mat;
         const size_t needed = static_cast<size_t>(m.cols) * m.rows * 3;
         if (capacity < needed) { set_error(error, "pixel buffer too small"); return -1; }

@@ -2,6 +2,7 @@
 // need realistic-looking, reproducible photos, and the project may not ship third-party ones.
 #include "FlukeVisionShim.h"
 #include "ImageHandle.hpp"
+#include "Guarded.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -11,11 +12,9 @@
 #include <random>
 #include <vector>
 
-namespace {
+using fwshim::set_error;
 
-void set_error(fw_error *error, const char *message) {
-    if (error != nullptr) std::snprintf(error->message, sizeof(error->message), "%s", message);
-}
+namespace {
 
 // Outline of a fluke seen from behind as it rises (x in -1..1, y in 0..1 downwards): the
 // serrated trailing edge on top with the central notch cut down into it, tips swept up, and the
