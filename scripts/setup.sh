@@ -12,6 +12,7 @@ packages=(
   libxnnpack-dev libpthreadpool-dev   # the int8 embedding runtime (Sources/CFlukeEmbed)
   systemd                # systemd-analyze, sysusers, tmpfiles and PID 1 for the system test
   util-linux bsdutils    # unshare, nsenter, script: the system test boots systemd in namespaces
+  python3                # the system test reads journalctl -o json with it
 )
 
 missing=()
