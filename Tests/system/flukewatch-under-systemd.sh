@@ -35,6 +35,9 @@ sc_install_file "$repo/systemd/flukewatch.service" /usr/lib/systemd/system/fluke
 sc_install_file "$repo/systemd/flukewatch.sysusers.conf" /usr/lib/sysusers.d/flukewatch.conf
 sc_install_file "$repo/systemd/flukewatch.tmpfiles.conf" /usr/lib/tmpfiles.d/flukewatch.conf
 sc_install_file "$repo/systemd/flukewatch.catalog" /usr/lib/systemd/catalog/flukewatch.catalog
+for f in efficientnet-lite0-int8.json efficientnet-lite0-int8.bin; do
+  sc_install_file "$repo/models/$f" "/usr/share/flukewatch/models/$f"
+done
 sc_exec systemd-sysusers flukewatch.conf
 sc_exec systemd-tmpfiles --create flukewatch.conf
 sc_exec journalctl --update-catalog
@@ -75,6 +78,14 @@ status_text=$(sc_show flukewatch.service StatusText)
 echo "StatusText: $status_text"
 [[ "$status_text" == *"queue 0"* ]] || fail "STATUS text missing: '$status_text'"
 
+step "a catalog imported while it runs joins without a restart"
+# Five synthetic whales (make-test-photos draws photo n's markings from n mod 5), three photos each.
+sc_exec /usr/bin/flukewatch make-test-photos /root/catalog --count 15 --first 1000 --width 640 >/dev/null
+sc_exec bash -c 'cd /root/catalog && echo file,individual > catalog.csv && for f in IMG_*.JPG; do n=${f#IMG_}; n=${n%.JPG}; echo "$f,HW-$(( (10#$n) % 5 + 1 ))"; done >> catalog.csv && chmod -R a+rX /root /root/catalog'
+sc_exec runuser -u flukewatch -- /usr/bin/flukewatch catalog import /root/catalog/catalog.csv --config /etc/flukewatch/flukewatch.toml \
+  || fail "catalog import as the flukewatch user failed"
+sc_wait_for 20 "the daemon to load the catalog" journal_has --grep "catalog reloaded" || fail "catalog not picked up without a restart"
+
 step "photos in, sightings out, read back from the journal"
 for n in $(seq 1 20); do sc_exec cp "/root/photos/IMG_$(printf %04d "$n").JPG" /srv/flukewatch/drop/bow-camera/; done
 sc_wait_for 60 "20 sightings" done_at_least 20 || fail "photos not processed"
@@ -89,7 +100,14 @@ for r in rows:
     assert r["FLUKEWATCH_EVENT"] == "sighting" and r["PRIORITY"] == "6" and r["CAMERA"] == "bow-camera"
     assert r["MESSAGE_ID"] == "98cd476dadbf4ec89cd28fe1f2877c6d" and len(r["PHOTO_SHA256"]) == 64
     assert r["_SYSTEMD_UNIT"] == "flukewatch.service"
-print(f"{len(rows)} sighting entries with PHOTO_SHA256, PHOTO_PATH, CAMERA, SIGHTING_ID, DECISION, MESSAGE_ID")
+    assert r["DECISION"] in ("match", "uncertain", "new"), r["DECISION"]
+identified = [r for r in rows if "INDIVIDUAL_ID" in r]
+assert len(identified) >= 10, f"only {len(identified)} of 20 sightings named an individual"
+right = [r for r in identified if r["INDIVIDUAL_ID"] == "HW-%d" % (int(r["PHOTO_PATH"][-8:-4]) % 5 + 1)]
+assert all("SCORE" in r for r in identified)
+print(f"{len(rows)} sighting entries with PHOTO_SHA256, PHOTO_PATH, CAMERA, SIGHTING_ID, DECISION, MESSAGE_ID; "
+      f"{len(identified)} name an individual with a SCORE, {len(right)} of them the right one")
+assert len(right) >= 8, "identification under the service's sandbox is not working"
 PY
 explained=$(sc_journalctl -u flukewatch -x FLUKEWATCH_EVENT=ready)
 [[ "$explained" == *"armed a watch on every drop folder"* ]] || { echo "$explained"; fail "journalctl -x does not show the catalog text"; }
