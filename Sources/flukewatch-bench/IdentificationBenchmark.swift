@@ -141,7 +141,7 @@ func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) thr
     config.stateDirectory = work.appendingPathComponent("big").path
     let database = try StationDatabase.openCreatingStateDirectory(config)
     let store = CatalogStore(database: database)
-    let extractor = try FeatureExtractor(package: package, recipe: .standard)
+    let extractor = try FeatureExtractor(package: package, recipe: .station)
     var bases: [[Float]] = []
     for i in 0..<100 {
         let image = try PhotoDecoder.decode(try FixturePhoto(width: 448, height: 336, individualSeed: UInt64(i + 1), sceneSeed: UInt64(i)).jpegBytes())
@@ -159,8 +159,8 @@ func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) thr
         if n < 2_000 { sample.append(v); sampleLabels.append(individual) }
     }
     // Projection fitted on a 2 000-photo sample; thresholds set by hand: this step measures memory.
-    let projection = try Projection.fit(features: sample, labels: sampleLabels, parameters: FeatureRecipe.standard.projectionParameters)
-    try store.save(.init(modelVersion: package.version, recipeJSON: FeatureRecipe.standard.json, projection: Data(projection.serialized()),
+    let projection = try Projection.fit(features: sample, labels: sampleLabels, parameters: MatchingRecipe.station.projection!)
+    try store.save(.init(modelVersion: package.version, recipeJSON: MatchingRecipe.station.json, projection: Data(projection.serialized()),
                          thresholdNew: 0.5, thresholdMatch: 0.6, simulatedMAP5: nil, catalogPhotos: 10_000, individuals: 1_000))
     let drop = work.appendingPathComponent("big-drop").path
     try FileManager.default.createDirectory(atPath: drop, withIntermediateDirectories: true)

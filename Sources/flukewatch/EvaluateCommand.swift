@@ -45,7 +45,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.unknownFraction = unknownFraction
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
-        settings.recipe = baseline ? .baseline : .standard
+        settings.recipe = baseline ? .baseline : .station
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
         let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in

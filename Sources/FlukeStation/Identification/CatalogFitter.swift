@@ -17,7 +17,7 @@ public struct CatalogFitter: Sendable {
         public var seconds: Double
     }
 
-    public func refit(modelVersion: String, recipe: FeatureRecipe) throws -> Summary {
+    public func refit(modelVersion: String, recipe: MatchingRecipe) throws -> Summary {
         let start = Date()
         let features = try store.features(modelVersion: modelVersion)
         guard let first = features.first else { throw IdentificationError.noCatalog(modelVersion) }
@@ -35,20 +35,34 @@ public struct CatalogFitter: Sendable {
     }
 
     /// The projection (when the recipe has one and the catalog can support it) and the calibration.
-    public static func fit(_ features: EmbeddingMatrix, labels: [String], recipe: FeatureRecipe) throws
+    public static func fit(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe) throws
         -> (projection: Projection?, calibration: ThresholdCalibration.Result)
     {
-        // LDA needs at least two individuals with two photos each; a smaller catalog is ranked by
-        // raw cosine until it grows.
+        let projection = try fitProjection(features, labels: labels, recipe: recipe)
+        return (projection, try calibrate(features, labels: labels, recipe: recipe, projected: projection != nil))
+    }
+
+    /// LDA needs at least two individuals with two photos each; a smaller catalog is ranked by
+    /// raw cosine until it grows.
+    static func projectionParameters(labels: [String], recipe: MatchingRecipe) -> Projection.Parameters? {
         let counts = Dictionary(grouping: labels, by: { $0 }).mapValues(\.count)
-        let usable = recipe.project && counts.values.filter { $0 >= 2 }.count >= 2
-        let parameters = usable ? recipe.projectionParameters : nil
-        let projection = try parameters.map { try Projection.fit(features: features, labels: labels, parameters: $0) }
-        // Folds over individuals: five when the catalog has them, fewer for a young catalog.
-        guard counts.count >= 2 else { throw IdentificationError.catalogTooSmall(individuals: counts.count) }
-        let folds = ThresholdCalibration.Parameters(folds: min(5, counts.count))
-        let calibration = try ThresholdCalibration.calibrate(features: features, labels: labels, projection: parameters,
-                                                             parameters: folds)
-        return (projection, calibration)
+        return counts.values.filter { $0 >= 2 }.count >= 2 ? recipe.projection : nil
+    }
+
+    public static func fitProjection(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe) throws -> Projection? {
+        try projectionParameters(labels: labels, recipe: recipe).map {
+            try Projection.fit(features: features, labels: labels, parameters: $0)
+        }
+    }
+
+    /// Thresholds from the catalog alone, in folds over individuals: five when the catalog has
+    /// them, fewer for a young catalog.
+    public static func calibrate(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe,
+                                 projected: Bool) throws -> ThresholdCalibration.Result {
+        let individuals = Set(labels).count
+        guard individuals >= 2 else { throw IdentificationError.catalogTooSmall(individuals: individuals) }
+        return try ThresholdCalibration.calibrate(
+            features: features, labels: labels, projection: projected ? projectionParameters(labels: labels, recipe: recipe) : nil,
+            aggregation: recipe.aggregation, parameters: ThresholdCalibration.Parameters(folds: min(5, individuals)))
     }
 }

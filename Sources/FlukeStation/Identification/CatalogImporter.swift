@@ -1,4 +1,5 @@
 import FlukeCore
+import FlukeMatch
 import FlukeStore
 import FlukeVision
 import Foundation
@@ -29,10 +30,10 @@ public struct CatalogImporter {
 
     let store: CatalogStore
     let package: ModelPackage
-    let recipe: FeatureRecipe
+    let recipe: MatchingRecipe
     let logger: Logger
 
-    public init(database: StationDatabase, package: ModelPackage, recipe: FeatureRecipe = .standard, logger: Logger) {
+    public init(database: StationDatabase, package: ModelPackage, recipe: MatchingRecipe = .station, logger: Logger) {
         self.store = CatalogStore(database: database)
         self.package = package
         self.recipe = recipe

@@ -9,7 +9,7 @@ import Foundation
 /// without a restart (see `CatalogIndexHolder`).
 public struct CatalogIndex: Sendable {
     public let modelVersion: String
-    public let recipe: FeatureRecipe
+    public let recipe: MatchingRecipe
     public let projection: Projection?
     public let gallery: Gallery
     public let policy: DecisionPolicy
@@ -18,19 +18,19 @@ public struct CatalogIndex: Sendable {
     /// Builds the index from the store (nil when the catalog has not been fitted for this model).
     public static func load(store: CatalogStore, modelVersion: String, overrides: ThresholdOverrides = .init()) throws -> CatalogIndex? {
         guard let fitted = try store.fittedModel(version: modelVersion) else { return nil }
-        let recipe = try JSONDecoder().decode(FeatureRecipe.self, from: Data(fitted.recipeJSON.utf8))
+        let recipe = try JSONDecoder().decode(MatchingRecipe.self, from: Data(fitted.recipeJSON.utf8))
         let projection = try fitted.projection.map { try Projection(serialized: [UInt8]($0)) }
         var rows: EmbeddingMatrix?
         var individuals: [String] = [], keys: [String] = []
         try store.forEachFeature(modelVersion: modelVersion) { f in
-            let embedded = try projection?.apply(f.vector) ?? Self.normalized(f.vector)
+            let embedded = try Self.embed(f.vector, projection)
             if rows == nil { rows = EmbeddingMatrix(dimension: embedded.count) }
             rows!.append(embedded)
             individuals.append(f.individual)
             keys.append("\(f.catalogPhotoID)")
         }
         guard let rows else { return nil }
-        let gallery = try Gallery(embeddings: rows, individuals: individuals, photoKeys: keys)
+        let gallery = try Gallery(embeddings: rows, individuals: individuals, photoKeys: keys, aggregation: recipe.aggregation)
         let policy = try DecisionPolicy(newThreshold: Float(overrides.newThreshold ?? fitted.thresholdNew),
                                         matchThreshold: Float(overrides.matchThreshold ?? fitted.thresholdMatch))
         return CatalogIndex(modelVersion: modelVersion, recipe: recipe, projection: projection, gallery: gallery,
@@ -39,9 +39,15 @@ public struct CatalogIndex: Sendable {
 
     /// Ranks the catalog's individuals for one raw feature vector and decides.
     public func identify(_ raw: [Float], topK: Int = 5) throws -> (decision: SightingDecision, candidates: [IndividualScore]) {
-        let query = try projection?.apply(raw) ?? Self.normalized(raw)
+        let query = try Self.embed(raw, projection)
         let candidates = try gallery.rank(query: query, topK: topK)
         return (policy.decide(candidates: candidates), candidates)
+    }
+
+    /// A raw feature vector as the gallery holds it: projected (and normalised) when the catalog
+    /// has a projection, else just L2-normalised.
+    public static func embed(_ raw: [Float], _ projection: Projection?) throws -> [Float] {
+        try projection?.apply(raw) ?? normalized(raw)
     }
 
     static func normalized(_ v: [Float]) -> [Float] {

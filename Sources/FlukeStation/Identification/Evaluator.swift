@@ -13,7 +13,7 @@ public struct Evaluator {
         public var unknownFraction = 0.2
         public var queriesPerIndividual = 2
         public var crop: CropMode = .fluke
-        public var recipe: FeatureRecipe = .standard
+        public var recipe: MatchingRecipe = .station
         public init() {}
     }
 
@@ -70,26 +70,26 @@ public struct Evaluator {
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
         let extractor = try FeatureExtractor(package: package, recipe: settings.recipe)
+        let photos = PhotoFeatures(extractor: extractor)
         var features: [[Float]] = []
         var labels: [String] = []
         var decodeMs: [Double] = [], cropMs: [Double] = [], embedMs: [Double] = []
         var unreadable = 0
         for (i, row) in csv.rows.enumerated() {
             progress("features", i + 1, csv.rows.count)
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            guard let bytes = FileManager.default.contents(atPath: row.file).map([UInt8].init),
-                  case .image(let header) = try ImageInspector.inspect(MemoryBytes(bytes), maxPixels: 150_000_000),
-                  let image = try? PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: 512),
-                                                       orientation: (try? EXIFReader.read(MemoryBytes(bytes)).orientation ?? .up) ?? .up)
-            else {
+            var vector: [Float] = []
+            let total: Double
+            do {
+                let bytes = try PhotoFeatures.readBytes(row.file)
+                total = try Self.milliseconds { vector = try photos.vector(of: bytes, crop: settings.crop) }
+            } catch {
                 unreadable += 1
                 continue
             }
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            let (vector, _) = try extractor.features(of: image, crop: settings.crop)
-            decodeMs.append(Double(t1 - t0) / 1e6)
+            // PhotoFeatures decodes, then the extractor crops and embeds: decode is the rest.
             cropMs.append(extractor.lastCropSeconds * 1000)
             embedMs.append(extractor.lastEmbedSeconds * 1000)
+            decodeMs.append(total - cropMs.last! - embedMs.last!)
             features.append(vector)
             labels.append(row.individual)
         }
@@ -99,28 +99,29 @@ public struct Evaluator {
         for r in split.catalogRows { catalog.append(features[r]) }
         let catalogLabels = split.catalogRows.map { labels[$0] }
 
-        let fitStart = Date()
-        let counts = Dictionary(grouping: catalogLabels, by: { $0 }).mapValues(\.count)
-        let parameters = settings.recipe.project && counts.values.filter { $0 >= 2 }.count >= 2 ? settings.recipe.projectionParameters : nil
-        let projection = try parameters.map { try Projection.fit(features: catalog, labels: catalogLabels, parameters: $0) }
-        let fitSeconds = Date().timeIntervalSince(fitStart)
-        let calStart = Date()
-        let calibration = try ThresholdCalibration.calibrate(features: catalog, labels: catalogLabels, projection: parameters)
-        let calibrateSeconds = Date().timeIntervalSince(calStart)
+        // The same fit and calibration a station's catalog import runs, on the catalog part alone.
+        var projection: Projection?
+        let fitSeconds = try Self.milliseconds {
+            projection = try CatalogFitter.fitProjection(catalog, labels: catalogLabels, recipe: settings.recipe)
+        } / 1000
+        var calibrationResult: ThresholdCalibration.Result?
+        let calibrateSeconds = try Self.milliseconds {
+            calibrationResult = try CatalogFitter.calibrate(catalog, labels: catalogLabels, recipe: settings.recipe,
+                                                            projected: projection != nil)
+        } / 1000
+        let calibration = calibrationResult!
 
         var gallery = EmbeddingMatrix(dimension: projection?.outputDimension ?? catalog.dimension)
-        for r in split.catalogRows { gallery.append(try projection?.apply(features[r]) ?? CatalogIndex.normalized(features[r])) }
-        let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init))
+        for r in split.catalogRows { gallery.append(try CatalogIndex.embed(features[r], projection)) }
+        let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init),
+                                aggregation: settings.recipe.aggregation)
         var outcomes: [QueryOutcome] = []
         var projectMs: [Double] = [], searchMs: [Double] = []
         for (q, row) in split.queryRows.enumerated() {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let query = try projection?.apply(features[row]) ?? CatalogIndex.normalized(features[row])
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            let candidates = try index.rank(query: query, topK: 5)
-            let t2 = DispatchTime.now().uptimeNanoseconds
-            projectMs.append(Double(t1 - t0) / 1e6)
-            searchMs.append(Double(t2 - t1) / 1e6)
+            var query: [Float] = []
+            var candidates: [IndividualScore] = []
+            projectMs.append(try Self.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
+            searchMs.append(try Self.milliseconds { candidates = try index.rank(query: query, topK: 5) })
             outcomes.append(QueryOutcome(truth: split.queryIsNew[q] ? .new : .known(labels[row]), candidates: candidates))
         }
         let metrics = Metrics.report(outcomes, newThreshold: calibration.policy.newThreshold)
@@ -133,6 +134,12 @@ public struct Evaluator {
             timings: Timings(decode: Self.median(decodeMs), crop: Self.median(cropMs), embed: Self.median(embedMs),
                              project: Self.median(projectMs), search: Self.median(searchMs),
                              fitSeconds: fitSeconds, calibrateSeconds: calibrateSeconds))
+    }
+
+    static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -7,12 +7,12 @@ import Foundation
 /// One per worker thread (it owns an XNNPACK runtime).
 public final class FeatureExtractor {
     public let package: ModelPackage
-    public let recipe: FeatureRecipe
+    public let recipe: MatchingRecipe
     private let embedder: Embedder
     private let shape: (height: Int, width: Int, channels: Int)
     public static let inputSize = 224
 
-    public init(package: ModelPackage, recipe: FeatureRecipe, precision: Embedder.Precision = .int8) throws {
+    public init(package: ModelPackage, recipe: MatchingRecipe, precision: Embedder.Precision = .int8) throws {
         guard let shape = package.outputShape(recipe.layer) else {
             throw IdentificationError.recipe("the model has no layer \(recipe.layer)")
         }
@@ -41,30 +41,11 @@ public final class FeatureExtractor {
         let rgb = try input.resizedRGB(width: Self.inputSize, height: Self.inputSize)
         let t1 = DispatchTime.now().uptimeNanoseconds
         let map = try embedder.run(rgb: rgb)[0]
-        let pooled = try GridPooling(grid: recipe.grid).pool(map, channels: shape.channels, height: shape.height,
+        let pooled = try GridPooling(grid: recipe.grid ?? 1).pool(map, channels: shape.channels, height: shape.height,
                                                              width: shape.width, layout: .channelsLast)
         let t2 = DispatchTime.now().uptimeNanoseconds
         lastCropSeconds = Double(t1 - t0) / 1e9
         lastEmbedSeconds = Double(t2 - t1) / 1e9
         return (pooled, box)
-    }
-}
-
-public enum IdentificationError: Error, CustomStringConvertible {
-    case recipe(String)
-    case noCatalog(String)
-    case modelNotFound([String])
-    case catalogTooSmall(individuals: Int)
-
-    public var description: String {
-        switch self {
-        case .recipe(let m): "identification recipe: \(m)"
-        case .noCatalog(let version):
-            "the station has no catalog for model \(version) yet; import one with `flukewatch catalog import CSV`"
-        case .catalogTooSmall(let n):
-            "the catalog has \(n) individual(s); thresholds can be calibrated from 2 individuals on (the photos are kept: import more and they will be fitted)"
-        case .modelNotFound(let places):
-            "no embedding model found (looked in \(places.joined(separator: ", "))); set [identification] model_dir or FLUKEWATCH_MODEL_DIR"
-        }
     }
 }

@@ -43,7 +43,7 @@ public final class IdentificationService: Sendable {
     }
 
     public func makeExtractor() throws -> FeatureExtractor {
-        try FeatureExtractor(package: package, recipe: current?.recipe ?? .standard)
+        try FeatureExtractor(package: package, recipe: current?.recipe ?? .station)
     }
 
     /// Identifies a decoded photo; nil while there is no catalog to identify against.
