@@ -37,6 +37,8 @@ let package = Package(
         // libxnnpack-dev ships no pkg-config file, so the libraries are named here).
         .target(name: "CFlukeEmbed", cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("XNNPACK"), .linkedLibrary("pthreadpool"), .linkedLibrary("m")]),
+        // int8 dot products for the gallery's first pass (vectorised by the compiler).
+        .target(name: "CFlukeScan", cSettings: [.unsafeFlags(["-O3"])]),
         // OpenCV DNN as the independent fp32 reference (tests and benchmarks only).
         .target(name: "CFlukeReference", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
@@ -47,7 +49,7 @@ let package = Package(
         ]),
 
         // MARK: Matching: gallery search with BLAS, projections, metrics
-        .target(name: "FlukeMatch", dependencies: ["FlukeCore", "COpenBLAS"]),
+        .target(name: "FlukeMatch", dependencies: ["FlukeCore", "COpenBLAS", "CFlukeScan"]),
 
         // MARK: Storage
         .target(name: "FlukeStore", dependencies: [

@@ -25,6 +25,7 @@
 #include "FlukeFinder.h"
 #include "ImageHandle.hpp"
 #include "Guarded.hpp"
+#include "WholeFactorShrink.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -302,13 +303,7 @@ Detection detect(const cv::Mat &photo, Debug *debug) {
     // long side nearest to kWorkLongSide (so between about 270 and 580 pixels).
     const int longSide = std::max(bgr.cols, bgr.rows);
     const int factor = std::max(1, (longSide + kWorkLongSide / 2) / kWorkLongSide);
-    cv::Mat small;
-    if (factor > 1) {
-        cv::resize(bgr, small, cv::Size(std::max(1, bgr.cols / factor), std::max(1, bgr.rows / factor)), 0, 0,
-                   cv::INTER_AREA);
-    } else {
-        small = bgr;
-    }
+    const cv::Mat small = shrink_by_whole_factor(bgr, factor);
     if (small.cols < 16 || small.rows < 16) return result;
     const int w = small.cols, h = small.rows;
 

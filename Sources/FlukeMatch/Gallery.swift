@@ -34,17 +34,21 @@ public struct Gallery: Sendable {
     /// Photo key of each row.
     public private(set) var photoKeys: [String]
     /// For each row, its individual as an index into `slotNames`.
-    private var rowSlot: [Int32]
+    var rowSlot: [Int32]
     /// Individuals ever seen; a slot whose row count fell to zero stays, empty, for reuse.
-    private var slotNames: [String]
-    private var slotOfIndividual: [String: Int32]
+    var slotNames: [String]
+    var slotOfIndividual: [String: Int32]
     private var slotRowCount: [Int]
-    private var rowOfPhotoKey: [String: Int]
+    var rowOfPhotoKey: [String: Int]
     /// Per slot (only for `.maximumAndCentroid`): the unit centroid, the normalised sum of its rows
     /// (slots × dimension, Float, for BLAS), and the length of that sum, so the sum itself is
     /// centroid × length and needs no second matrix. Float rounding adds about 1e-7 per edit.
-    private var centroids: [Float]
+    var centroids: [Float]
     private var sumLengths: [Double]
+    /// int8 copies of the rows and of the centroids, for the first pass of a large search
+    /// (see `Gallery+QuantizedRanking.swift`), edited together with the float rows.
+    var quantized: QuantizedRows
+    var quantizedCentroids: QuantizedRows
 
     public init(dimension: Int, aggregation: Aggregation = .maximumAndCentroid) {
         self.aggregation = aggregation
@@ -57,6 +61,8 @@ public struct Gallery: Sendable {
         rowOfPhotoKey = [:]
         centroids = []
         sumLengths = []
+        quantized = QuantizedRows(dimension: dimension)
+        quantizedCentroids = QuantizedRows(dimension: dimension)
     }
 
     /// A gallery of the given rows; `individuals` and `photoKeys` are parallel to the rows.
@@ -73,6 +79,7 @@ public struct Gallery: Sendable {
         for key in photoKeys where !seen.insert(key).inserted { throw .duplicatePhotoKey(key) }
         self.embeddings = embeddings
         self.photoKeys = photoKeys
+        for row in 0..<embeddings.count { quantized.append(embeddings.row(row)) }
         rowSlot.reserveCapacity(individuals.count)
         for (row, individual) in individuals.enumerated() {
             rowSlot.append(slot(for: individual))
@@ -104,6 +111,7 @@ public struct Gallery: Sendable {
         guard count + 1 < Int(Int32.max) else { throw .tooLargeForBLAS(rows: count + 1) }
         let s = slot(for: individual)
         embeddings.append(embedding)
+        quantized.append(embedding)
         photoKeys.append(photoKey)
         rowSlot.append(s)
         slotRowCount[Int(s)] += 1
@@ -120,6 +128,7 @@ public struct Gallery: Sendable {
         rowOfPhotoKey[photoKey] = nil
         let last = count - 1
         embeddings.swapRemove(row: row)
+        quantized.swapRemove(row: row)
         if row != last {
             photoKeys[row] = photoKeys[last]
             rowSlot[row] = rowSlot[last]
@@ -144,6 +153,7 @@ public struct Gallery: Sendable {
         guard embedding.count == dimension else { throw .dimensionMismatch(expected: dimension, got: embedding.count) }
         accumulate(row: row, slot: rowSlot[row], sign: -1)
         embeddings.replaceRow(row, with: embedding)
+        quantized.replaceRow(row, with: embedding)
         accumulate(row: row, slot: rowSlot[row], sign: 1)
     }
 
@@ -155,6 +165,7 @@ public struct Gallery: Sendable {
         slotOfIndividual[individual] = s
         if aggregation == .maximumAndCentroid {
             centroids.append(contentsOf: repeatElement(0, count: dimension))
+            quantizedCentroids.append(repeatElement(0, count: dimension))
             sumLengths.append(0)
         }
         return s
@@ -167,6 +178,7 @@ public struct Gallery: Sendable {
         let d = dimension, base = Int(slot) * d
         guard slotRowCount[Int(slot)] > 0 else {
             for i in 0..<d { centroids[base + i] = 0 }
+            quantizedCentroids.replaceRow(Int(slot), with: repeatElement(0, count: d))
             sumLengths[Int(slot)] = 0
             return
         }
@@ -182,18 +194,31 @@ public struct Gallery: Sendable {
         let length = length2.squareRoot()
         let inv = length > 1e-12 ? 1 / length : 0
         for i in 0..<d { centroids[base + i] = Float(sum[i] * inv) }
+        quantizedCentroids.replaceRow(Int(slot), with: centroids[base..<(base + d)])
         sumLengths[Int(slot)] = length
     }
 
     // MARK: Ranking
 
     /// The `topK` best individuals for one query, best first (ties: individual id in UTF-8 order).
-    /// One `cblas_sgemv` over the whole matrix, then one pass to take each individual's maximum.
+    /// Small galleries: one `cblas_sgemv` over the whole matrix, then one pass to take each
+    /// individual's maximum. From `quantizedSearchMinimumRows` rows on, the same answer in two
+    /// passes (int8 first, float32 for the rows that can still matter): see
+    /// `Gallery+QuantizedRanking.swift`.
     public func rank(query: [Float], topK: Int, excluding exclusion: Exclusion = .nothing)
         throws(GalleryError) -> [IndividualScore]
     {
         guard query.count == dimension else { throw .dimensionMismatch(expected: dimension, got: query.count) }
         guard topK >= 1 else { throw .topKNotPositive(topK) }
+        if count >= Self.quantizedSearchMinimumRows {
+            return rankInTwoPasses(query: query, topK: topK, excluding: exclusion)
+        }
+        return rankWithBLAS(query: query, topK: topK, excluding: exclusion)
+    }
+
+    /// The single-query ranking with one float32 `sgemv` over every row (what `rank(query:)` does
+    /// below `quantizedSearchMinimumRows`; public for benchmarks that compare the two paths).
+    public func rankWithBLAS(query: [Float], topK: Int, excluding exclusion: Exclusion) -> [IndividualScore] {
         let n = count
         guard n > 0 else { return [] }
         var scores = [Float](repeating: 0, count: n)
@@ -319,7 +344,12 @@ public struct Gallery: Sendable {
                 best[s] = 0.5 * (best[s] + centroid)
             }
         }
-        // Keep the topK best in a small sorted array: O(individuals × topK), no full sort.
+        return selectTop(best: best, bestRow: bestRow, topK: topK)
+    }
+
+    /// The `topK` slots with a row (`bestRow[s] >= 0`) and the highest `best[s]`, best first
+    /// (ties: individual id in UTF-8 order). A small sorted array: O(individuals × topK), no sort.
+    func selectTop(best: [Float], bestRow: [Int], topK: Int) -> [IndividualScore] {
         var top: [Int] = []
         top.reserveCapacity(topK + 1)
         func precedes(_ a: Int, _ b: Int) -> Bool {
@@ -338,7 +368,7 @@ public struct Gallery: Sendable {
 
     /// Cosine between the query and the centroid of `row`'s individual without that row:
     /// (q·S − q·r) / ‖S − r‖, from the slot's sum S = centroid × length, in O(dimension).
-    private func centroidScoreWithout(row: Int, rowScore: Float, query: ArraySlice<Float>) -> Float {
+    func centroidScoreWithout(row: Int, rowScore: Float, query: ArraySlice<Float>) -> Float {
         let d = dimension, slot = Int(rowSlot[row]), base = slot * d
         let length = sumLengths[slot]
         var qs = 0.0, norm2 = 0.0
