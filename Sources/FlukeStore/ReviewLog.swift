@@ -98,7 +98,7 @@ public struct ReviewLog: Sendable {
             after.individualID = top
             action = .confirm
         case .confirm(let text?):
-            let chosen = try IndividualLookup.resolve(text, in: db)
+            let chosen = try IndividualLookup.resolve(text, for: row.id, in: db)
             after.individualID = chosen
             action = chosen == row.topCandidate ? .confirm : .reassign
         case .newIndividual(let name, let prefix):

@@ -49,7 +49,7 @@ struct SightingForReview {
 
 /// Individuals as reviewers name them: by id, or by name when that is unambiguous.
 enum IndividualLookup {
-    static func resolve(_ text: String, in db: Database) throws -> String {
+    static func resolve(_ text: String, for sighting: Int64, in db: Database) throws -> String {
         let wanted = text.trimmingCharacters(in: .whitespaces)
         if let id = try String.fetchOne(db, sql: "SELECT id FROM individual WHERE id = ?", arguments: [wanted]) {
             return id
@@ -58,7 +58,7 @@ enum IndividualLookup {
             SELECT id FROM individual WHERE name = ? COLLATE NOCASE AND merged_into IS NULL ORDER BY id
             """, arguments: [wanted])
         switch byName.count {
-        case 0: throw ReviewError.unknownIndividual(wanted)
+        case 0: throw ReviewError.unknownIndividual(wanted, sighting: sighting)
         case 1: return byName[0]
         default: throw ReviewError.ambiguousIndividualName(wanted, ids: byName)
         }

@@ -50,7 +50,7 @@ public struct ReviewDecisionRecord: Sendable, Equatable {
 /// Why a review decision was refused, worded for the person at the keyboard.
 public enum ReviewError: Error, Equatable, CustomStringConvertible {
     case unknownSighting(String)
-    case unknownIndividual(String)
+    case unknownIndividual(String, sighting: Int64)
     case ambiguousIndividualName(String, ids: [String])
     case nameTaken(String, by: String)
     case alreadyDecided(sighting: Int64, state: ReviewState, individual: String?, reviewer: String?, at: Double?)
@@ -63,8 +63,8 @@ public enum ReviewError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownSighting(let ref):
             return "no sighting \(ref) in the station database; `flukewatch review list` shows the open sightings with their numbers"
-        case .unknownIndividual(let text):
-            return "no individual with id or name \"\(text)\" in the station's catalog; check the spelling, or mark the sighting as a new individual with `flukewatch review new SIGHTING --name \(text)`"
+        case .unknownIndividual(let text, let sighting):
+            return "no individual with id or name \"\(text)\" in the station's catalog; check the spelling, or if this is a whale the catalog does not know, run `flukewatch review new \(sighting) --name \"\(text)\"`"
         case .ambiguousIndividualName(let name, let ids):
             return "more than one individual is named \"\(name)\" (\(ids.joined(separator: ", "))); give the id instead"
         case .nameTaken(let name, let other):
