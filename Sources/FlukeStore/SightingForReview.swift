@@ -72,8 +72,12 @@ enum IndividualLookup {
                                                       arguments: [name, name]) {
             throw ReviewError.nameTaken(name, by: other)
         }
-        let existing = try String.fetchAll(db, sql: "SELECT id FROM individual WHERE substr(id, 1, length(?)) = ?",
-                                           arguments: [idPrefix, idPrefix])
+        // Ids already handed out count too, even if an undo removed the individual since: the
+        // hub may have heard of it, so an id never names two different whales.
+        let existing = try String.fetchAll(db, sql: """
+            SELECT id FROM individual WHERE substr(id, 1, length(?)) = ?
+            UNION SELECT created_individual_id FROM review_decision WHERE substr(created_individual_id, 1, length(?)) = ?
+            """, arguments: [idPrefix, idPrefix, idPrefix, idPrefix])
         let highest = existing.compactMap { Int($0.dropFirst(idPrefix.count)) }.max() ?? 0
         let id = idPrefix + String(format: "%04d", highest + 1)
         try db.execute(sql: "INSERT INTO individual (id, name, is_provisional, created_at) VALUES (?, ?, 1, ?)",
