@@ -8,6 +8,7 @@ enum StationSchema {
         m.registerMigration("v1-intake-queue", migrate: createIntakeQueue)
         m.registerMigration("v2-sightings-catalog-outbox", migrate: createSightingsCatalogOutbox)
         m.registerMigration("v3-catalog-model", migrate: createCatalogModel)
+        m.registerMigration("v4-review", migrate: createReviewLog)
         return m
     }
 

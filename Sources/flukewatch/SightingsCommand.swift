@@ -28,7 +28,9 @@ struct SightingsCommand: ParsableCommand {
         }
     }
 
-    static func parseTime(_ text: String) throws -> Date {
+    static func parseTime(_ text: String) throws -> Date { try parseTime(text, option: "--since") }
+
+    static func parseTime(_ text: String, option: String) throws -> Date {
         let full = ISO8601DateFormatter()
         if let d = full.date(from: text) { return d }
         let fractional = ISO8601DateFormatter()
@@ -37,6 +39,6 @@ struct SightingsCommand: ParsableCommand {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         if let d = day.date(from: text) { return d }
-        throw ValidationError("--since expects an ISO 8601 time such as 2026-07-14 or 2026-07-14T09:30:00-03:00, got \"\(text)\"")
+        throw ValidationError("\(option) expects an ISO 8601 time such as 2026-07-14 or 2026-07-14T09:30:00-03:00, got \"\(text)\"")
     }
 }

@@ -116,8 +116,9 @@ public enum ConfigLoader {
             }
             try s.finish()
         }
+        if var s = try r.table("review") { config.review = try ReviewPolicy.read(&s) }
         // Sections that later releases fill: accepted empty so a config can already name them.
-        for section in ["hub", "review"] {
+        for section in ["hub"] {
             if var s = try r.table(section) { try s.finish(note: "this version has no [\(section)] settings yet; leave the section empty") }
         }
         try r.finish()

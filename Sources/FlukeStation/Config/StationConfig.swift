@@ -43,6 +43,8 @@ public struct StationConfig: Sendable, Equatable {
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?
     public var thresholdMatch: Double?
+    /// `[review]`: the reviewer's name and the auto-confirm threshold.
+    public var review = ReviewPolicy()
 
     public init() {}
 

@@ -22,6 +22,8 @@ public struct PhotoProcessor: Sendable {
     /// watchdog can be proven under a real systemd. Set only by the system test, through the
     /// environment (`FLUKEWATCH_TEST_HANG_ON`); never in a config file.
     let hangOn: String?
+    /// The `[review] auto_confirm_above` policy, applied to each sighting once recorded.
+    let autoConfirmer: AutoConfirmer
 
     public init(queue: PhotoQueue, config: StationConfig,
                 hangOn: String? = ProcessInfo.processInfo.environment["FLUKEWATCH_TEST_HANG_ON"]) {
@@ -31,6 +33,7 @@ public struct PhotoProcessor: Sendable {
         self.thumbnailSize = config.thumbnailSize
         self.analysisSize = config.analysisSize
         self.maxPixels = config.maxPixels
+        self.autoConfirmer = AutoConfirmer(policy: config.review, database: queue.stationDatabase)
     }
 
     /// Identification, when the station has a model (the extractor belongs to the calling worker).
@@ -79,6 +82,7 @@ public struct PhotoProcessor: Sendable {
         let identification = try identifying.flatMap { try $0.service.identify(image, extractor: $0.extractor) }
         let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
                                                                           identification: identification))
+        _ = try? autoConfirmer.confirmIfConfident(sighting)   // on failure the sighting waits for a person
         return .done(sightingID: sighting, quality: quality, identification: identification)
     }
 
