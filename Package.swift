@@ -32,7 +32,8 @@ let package = Package(
         // MARK: Vision: a C API over OpenCV's C++ (no exception crosses into Swift), and Swift above it
         .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
-                linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
+                // imgcodecs is not linked: LazyImgcodecs.cpp opens it on the first PNG or TIFF.
+                linkerSettings: ["opencv_core", "opencv_imgproc", "jpeg", "dl"].map { .linkedLibrary($0) }),
         // The embedding runtime: XNNPACK's subgraph API behind a small C layer (Debian's
         // libxnnpack-dev ships no pkg-config file, so the libraries are named here).
         .target(name: "CFlukeEmbed", cSettings: [.unsafeFlags(["-O2"])],
@@ -42,7 +43,7 @@ let package = Package(
         // OpenCV DNN as the independent fp32 reference (tests and benchmarks only).
         .target(name: "CFlukeReference", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
-                linkerSettings: ["opencv_core", "opencv_dnn"].map { .linkedLibrary($0) }),
+                linkerSettings: ["opencv_core", "opencv_dnn", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
         .target(name: "FlukeVision", dependencies: [
             "FlukeCore", "CFlukeVisionShim", "CFlukeEmbed",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   pkg-config
   libopencv-dev          # decode, EXIF orientation, quality, crops (C++ shim in Sources/CFlukeVisionShim)
+  libjpeg-dev            # reduced-size JPEG decoding straight through libjpeg-turbo (the same shim)
   libopenblas-dev        # gallery search (FlukeMatch)
   libsqlite3-dev         # the station database, through GRDB
   libsystemd-dev         # sd_notify and the journal's native protocol

@@ -3,8 +3,10 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -44,6 +46,25 @@ int fw_ref_load(const char *onnx_path, fw_ref_net **out, fw_ref_error *error) {
 }
 
 void fw_ref_free(fw_ref_net *net) { delete net; }
+
+int fw_ref_decode_jpeg(const uint8_t *bytes, size_t length, int reduce, uint8_t *out, size_t capacity,
+                       int *width, int *height, fw_ref_error *error) {
+    return guarded(error, [&]() -> int {
+        const int flag = reduce == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                         : reduce == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                         : reduce == 8 ? cv::IMREAD_REDUCED_COLOR_8
+                                       : cv::IMREAD_COLOR;
+        cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
+        cv::Mat decoded = cv::imdecode(buffer, flag | cv::IMREAD_IGNORE_ORIENTATION);
+        if (decoded.empty()) { set_error(error, "OpenCV could not decode the JPEG"); return -1; }
+        *width = decoded.cols;
+        *height = decoded.rows;
+        const size_t size = decoded.total() * decoded.elemSize();
+        if (size > capacity || !decoded.isContinuous()) { set_error(error, "output buffer too small"); return -1; }
+        std::memcpy(out, decoded.data, size);
+        return 0;
+    });
+}
 
 int fw_ref_run(fw_ref_net *net, const uint8_t *rgb, int width, int height, const char *output_name,
                float *out, size_t capacity, size_t *written, fw_ref_error *error) {

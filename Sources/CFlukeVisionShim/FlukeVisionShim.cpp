@@ -4,9 +4,11 @@
 #include "ImageHandle.hpp"
 #include "Guarded.hpp"
 #include "WholeFactorShrink.hpp"
+#include "LibJPEG.h"
+#include "LazyImgcodecs.hpp"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp> // flag constants only: the library is opened lazily
 #include <opencv2/imgproc.hpp>
 
 #include <malloc.h>
@@ -17,6 +19,7 @@
 #include <cstring>
 #include <exception>
 #include <random>
+#include <string>
 #include <vector>
 
 
@@ -50,6 +53,34 @@ int reduced_flag(int reduce) {
 
 bool is_jpeg(const uint8_t *b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
 
+// Where fw_jpeg_decode_scaled writes: a continuous BGR cv::Mat owned by the caller.
+uint8_t *allocate_bgr(void *context, int width, int height) {
+    cv::Mat &m = *static_cast<cv::Mat *>(context);
+    try {
+        m.create(height, width, CV_8UC3);
+    } catch (...) {
+        return nullptr;
+    }
+    return m.isContinuous() ? m.data : nullptr;
+}
+
+// A JPEG through libjpeg directly (see LibJPEG.cpp for why); CMYK ones through OpenCV.
+// Returns an empty Mat with `why` set when the data cannot be decoded.
+cv::Mat decode_jpeg(const uint8_t *bytes, size_t length, int reduce, std::string &why) {
+    cv::Mat decoded;
+    char message[256] = "";
+    switch (fw_jpeg_decode_scaled(bytes, length, reduce, allocate_bgr, &decoded, message, sizeof message)) {
+    case FW_JPEG_OK: return decoded;
+    case FW_JPEG_UNSUPPORTED: {
+        cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
+        return fwshim::lazy_imdecode(buffer, reduced_flag(reduce) | cv::IMREAD_IGNORE_ORIENTATION, why);
+    }
+    default:
+        why = message;
+        return cv::Mat();
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -57,6 +88,16 @@ extern "C" {
 void fw_release_free_memory(void) {
 #ifdef __GLIBC__
     malloc_trim(0);
+#endif
+}
+
+void fw_tune_malloc(int mmap_threshold, int arena_max) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_ARENA_MAX, arena_max);
+#else
+    (void)mmap_threshold;
+    (void)arena_max;
 #endif
 }
 
@@ -68,11 +109,18 @@ int fw_decode(const uint8_t *bytes, size_t length, int reduce, int orientation, 
     return guarded(error, "vision shim", [&]() -> int {
         *out = nullptr;
         if (bytes == nullptr || length == 0) { set_error(error, "no bytes to decode"); return -1; }
-        cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
         const bool jpeg = is_jpeg(bytes, length);
-        int flags = (jpeg ? reduced_flag(reduce) : cv::IMREAD_COLOR) | cv::IMREAD_IGNORE_ORIENTATION;
-        cv::Mat decoded = cv::imdecode(buffer, flags);
-        if (decoded.empty()) { set_error(error, "OpenCV could not decode the image data"); return -1; }
+        cv::Mat decoded;
+        if (jpeg) {
+            std::string why;
+            decoded = decode_jpeg(bytes, length, reduce, why);
+            if (decoded.empty()) { set_error(error, why.c_str()); return -1; }
+        } else {
+            cv::Mat buffer(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
+            std::string why;
+            decoded = fwshim::lazy_imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION, why);
+            if (decoded.empty()) { set_error(error, why.c_str()); return -1; }
+        }
         if (decoded.type() != CV_8UC3) {
             cv::Mat converted;
             if (decoded.channels() == 1) cv::cvtColor(decoded, converted, cv::COLOR_GRAY2BGR);
@@ -143,15 +191,15 @@ int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **o
                 m = small;
             }
         }
-        std::vector<uchar> encoded;
-        if (!cv::imencode(".jpg", m, encoded, {cv::IMWRITE_JPEG_QUALITY, quality})) {
-            set_error(error, "OpenCV could not encode the JPEG");
+        if (m.type() != CV_8UC3) {
+            set_error(error, "only 8-bit BGR images are encoded as JPEG");
             return -1;
         }
-        *out = static_cast<uint8_t *>(std::malloc(encoded.size()));
-        if (*out == nullptr) { set_error(error, "out of memory encoding a JPEG"); return -1; }
-        std::memcpy(*out, encoded.data(), encoded.size());
-        *out_length = encoded.size();
+        char message[256] = "";
+        if (fw_jpeg_encode(m.data, m.cols, m.rows, m.step[0], quality, out, out_length, message, sizeof message) != 0) {
+            set_error(error, message);
+            return -1;
+        }
         return 0;
     });
 }
@@ -162,8 +210,9 @@ int fw_encode_lossless(const fw_image *image, int format, uint8_t **out, size_t 
         *out_length = 0;
         std::vector<uchar> encoded;
         const char *ext = format == 2 ? ".tif" : ".png";
-        if (!cv::imencode(ext, image->mat, encoded)) {
-            set_error(error, "OpenCV could not encode the image");
+        std::string why;
+        if (!fwshim::lazy_imencode(ext, image->mat, encoded, {}, why)) {
+            set_error(error, why.c_str());
             return -1;
         }
         *out = static_cast<uint8_t *>(std::malloc(encoded.size()));

@@ -1,5 +1,6 @@
 import FlukeFixtures
 import FlukeStore
+import FlukeVision
 import Foundation
 import XCTest
 
@@ -55,6 +56,23 @@ final class CommandLineTests: XCTestCase {
         let summary2 = try json(try XCTUnwrap(again.lines.last))
         XCTAssertEqual(summary2["queued"] as? Int, 0)
         XCTAssertEqual(summary2["already_recorded"] as? Int, 7)
+    }
+
+    /// The binary does not link OpenCV's imgcodecs (it is opened on the first non-JPEG photo, to
+    /// save the daemon ~48 MB): PNG and TIFF photos must still be decoded and processed.
+    func testPNGAndTIFFPhotosAreProcessedThroughTheLazilyLoadedCodecs() throws {
+        let station = try TempStation("cli-lossless")
+        let card = station.root.appendingPathComponent("card").path
+        let image = try PhotoDecoder.decode(try fixtureJPEG(7))
+        try DropFolderWriter.write(try image.losslessData(.png), to: "\(card)/scan.png", style: .direct)
+        try DropFolderWriter.write(try image.losslessData(.tiff), to: "\(card)/scan.tif", style: .direct)
+        let ingest = try runFlukeWatch(["ingest", card, "--state-dir", station.state, "--json"])
+        XCTAssertEqual(ingest.status, 0, ingest.stderr)
+        let summary = try json(try XCTUnwrap(ingest.lines.last))
+        XCTAssertEqual(summary["processed"] as? Int, 2, ingest.stdout + ingest.stderr)
+        XCTAssertEqual(summary["quarantined"] as? Int, 0, ingest.stdout + ingest.stderr)
+        let photos = try runFlukeWatch(["photos", "--json", "--state-dir", station.state])
+        XCTAssertEqual(Set(try photos.lines.map { try json($0)["state"] as? String }), ["done"])
     }
 
     func testBadConfigFailsAtStartNamingFileLineAndKey() throws {

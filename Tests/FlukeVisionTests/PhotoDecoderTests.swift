@@ -1,3 +1,4 @@
+import CFlukeReference
 import FlukeCore
 import FlukeFixtures
 import FlukeVision
@@ -54,5 +55,51 @@ final class PhotoDecoderTests: XCTestCase {
         let c = try FixturePhoto(width: 200, height: 150, individualSeed: 9, sceneSeed: 2).jpegBytes()
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, c)
+    }
+
+    /// The shim decodes JPEGs through libjpeg itself (faster than cv::imdecode); the pixels must
+    /// be exactly OpenCV's, at every reduction, including sizes that do not divide evenly.
+    func testDirectJPEGDecodeMatchesOpenCVPixelForPixel() throws {
+        for (width, height) in [(1001, 753), (640, 480)] {
+            let bytes = try FixturePhoto(width: width, height: height, noise: 6).jpegBytes()
+            for reduction in [1, 2, 4, 8] {
+                let ours = try PhotoDecoder.decode(bytes, reduction: reduction)
+                var reference = [UInt8](repeating: 0, count: width * height * 3)
+                var w: Int32 = 0, h: Int32 = 0
+                var error = fw_ref_error()
+                let status = bytes.withUnsafeBufferPointer { b in
+                    reference.withUnsafeMutableBufferPointer { r in
+                        fw_ref_decode_jpeg(b.baseAddress, b.count, Int32(reduction), r.baseAddress, r.count, &w, &h, &error)
+                    }
+                }
+                XCTAssertEqual(status, 0)
+                XCTAssertEqual(ours.width, Int(w), "\(width)x\(height) at 1/\(reduction)")
+                XCTAssertEqual(ours.height, Int(h), "\(width)x\(height) at 1/\(reduction)")
+                XCTAssertEqual(ours.width, (width + reduction - 1) / reduction)
+                let pixels = try ours.bgrPixels()
+                XCTAssertTrue(pixels == Array(reference.prefix(pixels.count)), "\(width)x\(height) at 1/\(reduction): pixels differ from OpenCV's")
+            }
+        }
+    }
+
+    func testACorruptJPEGSaysWhatLibjpegFound() throws {
+        var bytes = try FixturePhoto(width: 320, height: 240).jpegBytes()
+        // Destroy the frame header (SOF0) after the SOI: libjpeg stops with a fatal error.
+        guard let sof = (2..<(bytes.count - 1)).first(where: { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }) else {
+            return XCTFail("fixture JPEG has no baseline frame header")
+        }
+        for i in (sof + 2)..<(sof + 10) { bytes[i] = 0 }
+        XCTAssertThrowsError(try PhotoDecoder.decode(bytes, reduction: 4)) { error in
+            XCTAssertTrue("\(error)".contains("libjpeg"), "\(error)")
+        }
+    }
+
+    func testPNGAndTIFFRoundTripExactly() throws {
+        let image = try PhotoDecoder.decode(try FixturePhoto(width: 160, height: 120).jpegBytes())
+        for format in [ImageFormat.png, .tiff] {
+            let back = try PhotoDecoder.decode(try image.losslessData(format))
+            XCTAssertEqual(back.width, 160)
+            XCTAssertEqual(try back.bgrPixels(), try image.bgrPixels(), "\(format)")
+        }
     }
 }

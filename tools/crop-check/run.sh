@@ -19,7 +19,8 @@ rm -f "$out"/real-*.png "$out"/synthetic-failures-*.png
 shim="$root/Sources/CFlukeVisionShim"
 nice -n 19 g++ -O2 -std=c++17 -Wall -Wextra -I"$shim/include" -I"$shim" -I/usr/include/opencv4 \
     "$here/crop_check.cpp" "$shim/FlukeFinder.cpp" "$shim/FlukeVisionShim.cpp" "$shim/SyntheticScene.cpp" \
-    -o "$out/crop_check" -lopencv_core -lopencv_imgproc -lopencv_imgcodecs
+    "$shim/LibJPEG.cpp" "$shim/LazyImgcodecs.cpp" \
+    -o "$out/crop_check" -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -ljpeg -ldl
 debug=()
 [[ "${DEBUG:-0}" == 1 ]] && debug=(--debug)
 

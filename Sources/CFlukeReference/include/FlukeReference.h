@@ -32,6 +32,13 @@ void fw_ref_free(fw_ref_net *net);
 int fw_ref_run(fw_ref_net *net, const uint8_t *rgb, int width, int height, const char *output_name,
                float *out, size_t capacity, size_t *written, fw_ref_error *error);
 
+/*
+ * OpenCV's own reduced JPEG decode (cv::imdecode with IMREAD_REDUCED_COLOR_n), as the reference
+ * for the shim's direct libjpeg path: BGR8 pixels, row-major, into `out` (capacity bytes).
+ */
+int fw_ref_decode_jpeg(const uint8_t *bytes, size_t length, int reduce, uint8_t *out, size_t capacity,
+                       int *width, int *height, fw_ref_error *error);
+
 #ifdef __cplusplus
 }
 #endif

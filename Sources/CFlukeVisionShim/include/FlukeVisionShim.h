@@ -25,6 +25,10 @@ typedef struct fw_image fw_image;
 /* Returns freed heap memory to the system (glibc malloc_trim), after a large transient load. */
 void fw_release_free_memory(void);
 
+/* glibc malloc settings for a long-running daemon (see FlukeVision/ProcessMemory.swift): a
+ * fixed mmap threshold (bytes) and a cap on arenas. No effect on other C libraries. */
+void fw_tune_malloc(int mmap_threshold, int arena_max);
+
 /* Sets OpenCV's internal thread count (1 on a board: one photo per worker thread). */
 void fw_set_threads(int count);
 

@@ -17,6 +17,7 @@ public final class StationDaemon: Sendable {
 
     public init(config: StationConfig, logger: Logger, reloader: PipelineService.Reloader? = nil,
                 onReady: @escaping @Sendable () -> Void = {}) throws {
+        ProcessMemory.tuneForTheDaemon()
         self.config = config
         self.logger = logger
         guard !config.dropFolders.isEmpty else {
