@@ -51,6 +51,9 @@ int reduced_flag(int reduce) {
     }
 }
 
+// The long side (roughly: a whole-factor shrink) photos are measured at for sharpness and exposure.
+constexpr int kQualityLongSide = 512;
+
 bool is_jpeg(const uint8_t *b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
 
 // Where fw_jpeg_decode_scaled writes: a continuous BGR cv::Mat owned by the caller.
@@ -150,14 +153,14 @@ int fw_measure_quality(const fw_image *image, fw_quality *out, fw_error *error) 
     return guarded(error, "vision shim", [&]() -> int {
         const cv::Mat &src = image->mat;
         if (src.empty()) { set_error(error, "empty image"); return -1; }
+        // Sharpness on a common scale, so photos decoded at different reductions compare: grey
+        // first (a third of the data), then shrunk by the whole factor that brings the long side
+        // nearest to 512 (OpenCV's fast area path; an exact 512 would cost more than all the
+        // measures together, 2.7 ms instead of 0.9 on a 1000×750 decode).
         cv::Mat grey;
         cv::cvtColor(src, grey, cv::COLOR_BGR2GRAY);
-        // Sharpness on a fixed scale, so photos decoded at different reductions compare.
-        const double longSide = std::max(grey.cols, grey.rows);
-        if (longSide > 1024) {
-            const double s = 1024.0 / longSide;
-            cv::resize(grey, grey, cv::Size(), s, s, cv::INTER_AREA);
-        }
+        const int longSide = std::max(grey.cols, grey.rows);
+        grey = shrink_by_whole_factor(grey, (longSide + kQualityLongSide / 2) / kQualityLongSide);
         cv::Mat lap;
         cv::Laplacian(grey, lap, CV_32F, 3);
         cv::Scalar mean, stddev;
@@ -179,15 +182,15 @@ int fw_encode_jpeg(const fw_image *image, int max_side, int quality, uint8_t **o
         cv::Mat m = image->mat;
         const int longSide = std::max(m.cols, m.rows);
         if (max_side > 0 && longSide > max_side) {
-            // Most of the way by a whole factor on the fast path, the rest (under 2×) in one
-            // general area resize of an image that is already small.
+            // Most of the way by a whole factor on the fast area path, the rest (under 2×)
+            // bilinearly: OpenCV's general area resize costs more than the encoding.
             m = shrink_by_whole_factor(m, longSide / max_side);
             const double s = static_cast<double>(max_side) / std::max(m.cols, m.rows);
             if (s < 1.0) {
                 cv::Mat small;
                 cv::resize(m, small, cv::Size(std::max(1, static_cast<int>(std::lround(m.cols * s))),
                                               std::max(1, static_cast<int>(std::lround(m.rows * s)))),
-                           0, 0, cv::INTER_AREA);
+                           0, 0, cv::INTER_LINEAR);
                 m = small;
             }
         }

@@ -9,7 +9,8 @@ public enum SightingDecision: String, Sendable, Codable, CaseIterable {
 
 /// Measures of how usable a photo is, computed on a reduced decode.
 public struct QualityMeasures: Sendable, Equatable, Codable {
-    /// Variance of the Laplacian of the grey image scaled to a 1024-pixel long side: higher is sharper.
+    /// Variance of the Laplacian of the grey image shrunk by a whole factor to a long side near 512
+    /// pixels (342-682): higher is sharper.
     public var sharpness: Double
     /// Mean luminance, 0...255.
     public var meanLuminance: Double

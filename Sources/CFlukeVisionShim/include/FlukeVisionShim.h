@@ -45,7 +45,7 @@ void fw_image_free(fw_image *image);
 void fw_image_size(const fw_image *image, int *width, int *height);
 
 typedef struct fw_quality {
-    double sharpness;          /* variance of the Laplacian on grey scaled to a 1024 px long side */
+    double sharpness;          /* variance of the Laplacian on grey, long side near 512 px */
     double mean_luminance;     /* 0..255 */
     double clipped_highlights; /* fraction >= 250 */
     double clipped_shadows;    /* fraction <= 5 */

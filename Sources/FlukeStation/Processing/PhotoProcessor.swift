@@ -102,15 +102,21 @@ public struct PhotoProcessor: Sendable {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard let size = FileSnapshot.of(descriptor: fd)?.byteSize else { return nil }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return nil }
-            done += n
+        var complete = true
+        // Uninitialised: zero-filling 5-30 MB only to overwrite it costs a visible share of a photo.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            complete = done == size
+            // Bytes past a short read were never written: keep only what was read.
+            count = done
         }
-        return bytes
+        return complete ? bytes : nil
     }
 
     /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)
