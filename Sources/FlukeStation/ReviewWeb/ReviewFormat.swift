@@ -18,6 +18,12 @@ enum ReviewFormat {
         return "\(day) \(clock)\(zone.isEmpty ? "" : " \(zone)")"
     }
 
+    /// The same, as (`14 Jul 2026 09:00:00`, `UTC−03:00`) for a narrow column.
+    static func captureTimeParts(_ iso: String) -> (String, String) {
+        let (day, clock, zone) = split(iso)
+        return ("\(day) \(clock)", zone)
+    }
+
     /// `09:00`: the time of day only, for the encounter strip and lists.
     static func clock(_ iso: String) -> String { String(split(iso).clock.prefix(5)) }
 

@@ -33,7 +33,7 @@ enum ReviewLayout {
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) · FlukeWatch</title><style nonce="\(nonce)">\(HTML(raw: stylesheet))</style></head>
+            <title>\(title) · FlukeWatch</title><style>\(HTML(raw: stylesheet))</style></head>
             <body><header class="top"><a class="brand" href="/">FlukeWatch <span>review</span></a>\
             <span class="station">\(chrome.stationName)</span>\(nav)\(who)</header>
             <main>\(body)</main>\(scriptTag)</body></html>
@@ -41,9 +41,12 @@ enum ReviewLayout {
     }
 
     /// Security headers for every page: the nonce lets only our own inline script and style run.
+    /// Styles stay 'unsafe-inline' (a nonce would switch off the score bars' style attributes;
+    /// CSS cannot run code). Referrer-Policy same-origin, not no-referrer: under no-referrer Chromium sends
+    /// `Origin: null` on our own form posts, which the same-origin check must refuse.
     static func headers(nonce: String) -> [(String, String)] {
-        [("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'nonce-\(nonce)' 'unsafe-inline'; script-src 'nonce-\(nonce)'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
-         ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store")]
+        [("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'nonce-\(nonce)'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+         ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"), ("Cache-Control", "no-store")]
     }
 
     static let stylesheet = """
@@ -74,9 +77,12 @@ enum ReviewLayout {
         .strip .cur a{border-color:var(--accent)}
         .strip .done img{opacity:.45}
         .strip span{position:absolute;left:3px;bottom:2px;font-size:11px;color:#fff;background:rgba(15,42,68,.75);border-radius:4px;padding:0 4px}
+        .strip b{position:absolute;right:4px;top:4px;width:10px;height:10px;border-radius:5px;border:1.5px solid #fff}
+        .strip b.match{background:var(--match)}.strip b.uncertain{background:var(--uncertain)}.strip b.new{background:var(--new)}.strip b.awaiting-identification{background:var(--muted)}
+        .bar i.hi{background:var(--match)}.bar i.mid{background:#d9962b}.bar i.low{background:#a9b4bf}
         .compare{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:12px}
         .card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden;display:flex;flex-direction:column}
-        .card.query{border:2px solid #0f2a44;box-shadow:0 2px 6px rgba(15,42,68,.15)}
+        .card.query{border-color:#0f2a44;box-shadow:0 0 0 1px #0f2a44,0 2px 6px rgba(15,42,68,.2)}
         .cand{cursor:pointer}.cand.sel{outline:3px solid var(--accent);outline-offset:-1px}
         .frame{position:relative;aspect-ratio:4/3;background:#1d2733}
         .frame img{position:absolute;inset:0;width:100%;height:100%;object-fit:contain}
@@ -89,7 +95,7 @@ enum ReviewLayout {
         .score{display:flex;align-items:center;gap:8px}.score b{font-size:20px;font-variant-numeric:tabular-nums}
         .bar{flex:1;height:8px;background:#e6ebf0;border-radius:4px;overflow:hidden}.bar i{display:block;height:100%;background:var(--accent)}
         .facts{color:var(--muted);font-size:12.5px}
-        dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:1px 8px;font-size:12.5px}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
+        dl{margin:0;font-size:12.5px}dt{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.04em;margin-top:3px}dd{margin:0;overflow-wrap:anywhere}dd small{color:var(--muted)}
         .badge{display:inline-block;border-radius:9px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;vertical-align:middle}
         .badge.match{background:var(--match)}.badge.uncertain{background:var(--uncertain)}.badge.new{background:var(--new)}
         .badge.awaiting-identification{background:var(--muted)}.badge.confirmed{background:var(--match)}.badge.rejected{background:var(--reject)}

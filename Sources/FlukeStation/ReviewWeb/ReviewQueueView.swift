@@ -58,7 +58,7 @@ public enum EncounterGrouping {
 
 /// The review queue as the page walks it: encounters holding open sightings, the most urgent
 /// first (an encounter is as urgent as its most urgent open photo: uncertain, then new, then
-/// match, as `review list` orders them), and within each its open photos in capture order.
+/// match, as `review list` orders them), and within each its open photos in the same order.
 public struct ReviewQueueView: Sendable {
     public var groups: [EncounterGroup]
     /// Every group, also those with nothing open, by sighting id (for a decided sighting's page).
@@ -81,7 +81,8 @@ public struct ReviewQueueView: Sendable {
                 let r1 = g1.items.compactMap { rank[$0.id] }.min() ?? .max, r2 = g2.items.compactMap { rank[$0.id] }.min() ?? .max
                 return r1 < r2
             }
-        openOrder = groups.flatMap { $0.items.filter(\.isOpen).map(\.id) }
+        // Within an encounter too, the most urgent photo first (the strip keeps capture order).
+        openOrder = groups.flatMap { $0.items.filter(\.isOpen).map(\.id).sorted { rank[$0]! < rank[$1]! } }
     }
 
     public func group(of sighting: Int64) -> EncounterGroup? { groupOf[sighting] }

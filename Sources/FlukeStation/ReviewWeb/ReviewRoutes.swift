@@ -163,7 +163,7 @@ struct ReviewRoutes: Sendable {
             next: view.next(after: id), previous: view.previous(before: id), candidates: Array(candidates),
             flash: flash.map { .init(text: $0.text, undone: $0.undoTarget == nil) },
             undoTarget: item.isOpen ? flash?.undoTarget : id, choices: try queries.individualChoices(), csrf: s.csrf,
-            decidedSummary: decided)
+            decidedSummary: decided, thresholds: try thresholds(model: l.modelVersion))
         return render(.ok, "Sighting #\(id)", s, page.body(), open: view.openOrder.count, script: SightingPage.script)
     }
 
@@ -174,6 +174,13 @@ struct ReviewRoutes: Sendable {
         let open = try queries.reviewQueue().count
         return render(.ok, "Catalog", s, CatalogPage(search: search, individuals: individuals, total: total).body(),
                       open: open, section: "catalog")
+    }
+
+    /// The thresholds identification used: the operator's overrides, else the catalog's calibration.
+    private func thresholds(model: String?) throws -> (new: Double, match: Double)? {
+        let fitted = try model.flatMap { try CatalogStore(database: database).fittedModel(version: $0) }
+        guard let new = config.thresholdNew ?? fitted?.thresholdNew, let match = config.thresholdMatch ?? fitted?.thresholdMatch else { return nil }
+        return (new, match)
     }
 
     /// The banner for the latest decision on `sighting`, and the sighting Undo would revert

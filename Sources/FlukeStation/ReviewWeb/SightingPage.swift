@@ -35,6 +35,14 @@ struct SightingPage {
     var choices: [(id: String, name: String?)]
     var csrf: String
     var decidedSummary: String?
+    /// The thresholds in force for this sighting's model: (new below, match from).
+    var thresholds: (new: Double, match: Double)?
+
+    /// Colours a score as the station would call it.
+    private func band(_ score: Double) -> String {
+        guard let t = thresholds else { return "" }
+        return score >= t.match ? "hi" : score >= t.new ? "mid" : "low"
+    }
 
     func body() -> HTML {
         let l = item.listing
@@ -54,6 +62,7 @@ struct SightingPage {
             <footer class="keys"><span><kbd>1</kbd>–<kbd>5</kbd> pick candidate</span><span><kbd>Enter</kbd> confirm</span>\
             <span><kbd>N</kbd> new individual</span><span><kbd>R</kbd> reject</span><span><kbd>U</kbd> undo</span>\
             <span><kbd>J</kbd> / <kbd>K</kbd> next / previous</span><span><kbd>/</kbd> find an individual</span>\
+            \(thresholds.map { HTML(raw: "<span>Scores: match from \(ReviewFormat.score($0.match)), new below \(ReviewFormat.score($0.new))</span>") } ?? "")\
             <span>Sighting #\(l.id) · \(l.path)</span></footer>
             """)
         return parts.joined()
@@ -68,7 +77,7 @@ struct SightingPage {
             let cls = [i.id == item.id ? "cur" : nil, i.isOpen ? nil : "done"].compactMap { $0 }.joined(separator: " ")
             return """
                 <li class="\(cls)"><a href="/sightings/\(i.id)" title="#\(i.id) \(i.listing.decision) · \(i.listing.reviewState)">\
-                <img src="/images/sighting/\(i.id)" alt="" loading="lazy"><span>#\(i.id)</span></a></li>
+                <img src="/images/sighting/\(i.id)" alt="" loading="lazy"><span>#\(i.id)</span><b class="\(i.listing.decision)"></b></a></li>
                 """
         }
         let position: HTML = openIndex.map { "\($0 + 1) of \(openTotal) open" } ?? "\(openTotal) open"
@@ -87,12 +96,10 @@ struct SightingPage {
 
     private func queryCard() -> HTML {
         let l = item.listing, d = item.details
-        var facts: [HTML] = ["<dt>Captured</dt><dd>\(ReviewFormat.captureTime(l.capturedAt))\(d?.captureTimeSource == "file-mtime" ? " (file time: the camera wrote none)" : "")</dd>"]
+        let (when, zone) = ReviewFormat.captureTimeParts(l.capturedAt)
+        var facts: [HTML] = ["<dt>Captured</dt><dd>\(when) <small>\(zone)\(d?.captureTimeSource == "file-mtime" ? " · file time: the camera wrote none" : "")</small></dd>"]
         facts.append("<dt>Camera</dt><dd>\(l.camera)\(ReviewFormat.cameraModel(d).map { " · \($0)" } ?? "")</dd>")
         facts.append("<dt>Position</dt><dd>\(ReviewFormat.position(d) ?? "not recorded")</dd>")
-        if let top = l.candidates.first {
-            facts.append("<dt>Best</dt><dd>\(ReviewFormat.score(top.score)) · \(top.individual)</dd>")
-        }
         return """
             <article class="card query"><div class="frame"><img src="/images/sighting/\(l.id)" alt="Sighting #\(l.id)">\
             <span class="tag">This photo</span></div><div class="meta"><h2>#\(l.id) <span class="badge \(l.decision)">\(l.decision)</span>\
@@ -115,7 +122,7 @@ struct SightingPage {
             data-label="\(ReviewFormat.individual(c.individual, c.name))" data-photos="\(photos.joined(separator: " "))">\
             <div class="frame"><img src="\(photos[0])" alt="\(c.individual)" loading="lazy"><span class="key">\(c.rank)</span>\(pager)</div>\
             <div class="meta"><h3>\(c.individual) <small>\(c.name ?? "")</small></h3>\
-            <div class="score"><b>\(ReviewFormat.score(c.score))</b><span class="bar"><i style="width:\(ReviewFormat.percent(c.score))"></i></span></div>\
+            <div class="score"><b>\(ReviewFormat.score(c.score))</b><span class="bar"><i class="\(band(c.score))" style="width:\(ReviewFormat.percent(c.score))"></i></span></div>\
             <div class="facts">\(facts)</div></div></article>
             """
     }
@@ -139,7 +146,7 @@ struct SightingPage {
             <button type="submit" class="go"\(top == nil ? HTML(raw: " disabled") : "")>Confirm <span id="pick-label">\(top.map { ReviewFormat.individual($0.individual, $0.name) } ?? "a candidate")</span> <kbd>Enter</kbd></button></form>\
             <span class="sep"></span>\
             <form id="assign" method="post" action="/sightings/\(id)/confirm">\(csrfField)\
-            <input name="individual" id="search" list="individuals" placeholder="Another individual: ID or name" required size="24" autocomplete="off">\
+            <input name="individual" id="search" list="individuals" placeholder="Other whale: ID or name" required size="22" autocomplete="off">\
             <button type="submit">Assign</button></form><datalist id="individuals">\(options)</datalist>\
             <span class="sep"></span>\
             <form id="new" method="post" action="/sightings/\(id)/new">\(csrfField)\
