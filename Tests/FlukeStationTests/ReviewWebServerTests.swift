@@ -178,6 +178,37 @@ final class ReviewWebServerTests: XCTestCase {
         }
     }
 
+    /// A free port on 127.0.0.1, found by binding port 0 and letting it go again.
+    func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func testTheDaemonServesThePageInItsServiceGroupWhenConfigured() throws {
+        let station = try TempStation("web-daemon")
+        var config = station.config()
+        let port = try freePort()
+        config.review.webListen = ReviewWebAddress(host: "127.0.0.1", port: port)
+        let daemon = try InProcessDaemon(config)
+        let http = try RawHTTP(url: "http://127.0.0.1:\(port)/")
+        var login: RawHTTP.Reply?
+        try waitUntil(timeout: 20, "the review page") {
+            login = try? http.get("/login")
+            return login != nil
+        }
+        XCTAssertEqual(login?.status, 200)
+        XCTAssertFalse(login?.text.contains("name=\"token\"") ?? true, "loopback without a token: only a name is asked")
+        try daemon.stop()
+        XCTAssertThrowsError(try http.get("/login"), "SIGTERM's graceful shutdown stops the page with the pipeline")
+    }
+
     func testAnAddressOthersCanReachNeedsAToken() throws {
         let s = try ReviewedStation("web-refuse")
         let r = try runFlukeWatch(["review", "serve", "--listen", "0.0.0.0:0"] + s.stateArguments)
