@@ -14,6 +14,7 @@ packages=(
   systemd                # systemd-analyze, sysusers, tmpfiles and PID 1 for the system test
   util-linux bsdutils    # unshare, nsenter, script: the system test boots systemd in namespaces
   python3                # the system test reads journalctl -o json with it
+  chromium               # the review page's browser test (headless, driven over the DevTools pipe)
 )
 
 missing=()

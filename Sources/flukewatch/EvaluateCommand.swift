@@ -38,6 +38,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Also write an HTML report (CMC curve, score distributions with the thresholds, worst failures) to DIR/index.html.", valueName: "DIR"))
+    var report: String?
+
     func run() throws {
         let config = try station.resolveOptional()
         var settings = Evaluator.Settings()
@@ -46,10 +49,15 @@ struct EvaluateCommand: ParsableCommand {
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
         settings.recipe = baseline ? .baseline : .station
+        settings.keepQueries = report != nil
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
         let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in
             bar.update(phase, done, total)
+        }
+        if let directory = self.report {
+            let path = try EvaluationReportHTML.write(report, to: directory)
+            FileHandle.standardError.write(Data("report: \(path)\n".utf8))
         }
         if json {
             try Output.jsonLine(report)

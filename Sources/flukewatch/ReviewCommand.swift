@@ -11,7 +11,7 @@ struct ReviewCommand: ParsableCommand {
         Every decision is logged with who made it and when, can be undone with `review undo`, and is queued for the hub in the same transaction. SIGHTING is the number `review list` prints (12 or #12) or the sighting's uuid. The reviewer is --reviewer, else [review] reviewer in the config, else $USER.
         """,
         subcommands: [ReviewListCommand.self, ReviewConfirmCommand.self, ReviewNewCommand.self,
-                      ReviewRejectCommand.self, ReviewUndoCommand.self])
+                      ReviewRejectCommand.self, ReviewUndoCommand.self, ReviewServeCommand.self])
 }
 
 struct ReviewListCommand: ParsableCommand {

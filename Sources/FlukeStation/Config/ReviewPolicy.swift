@@ -9,10 +9,16 @@ public struct ReviewPolicy: Sendable, Equatable {
     public var autoConfirmAbove: Double?
     /// The name written into review decisions when `--reviewer` is not given (else $USER).
     public var reviewer: String?
+    /// Where the daemon serves the review web page; nil (the default): no web page.
+    public var webListen: ReviewWebAddress?
+    /// The shared password reviewers log in with; required unless `webListen` is loopback.
+    public var webToken: String?
 
-    public init(autoConfirmAbove: Double? = nil, reviewer: String? = nil) {
+    public init(autoConfirmAbove: Double? = nil, reviewer: String? = nil, webListen: ReviewWebAddress? = nil, webToken: String? = nil) {
         self.autoConfirmAbove = autoConfirmAbove
         self.reviewer = reviewer
+        self.webListen = webListen
+        self.webToken = webToken
     }
 }
 
@@ -33,6 +39,18 @@ extension ReviewPolicy {
                 throw s.error("reviewer", "\"\(name)\" is reserved for automatic confirmations; give a person's name")
             }
             policy.reviewer = name
+        }
+        if let v = try s.string("web_listen") {
+            switch ReviewWebAddress.parse(v) {
+            case .success(let address): policy.webListen = address
+            case .failure(let error): throw s.error("web_listen", error.description)
+            }
+        }
+        if let v = try s.string("web_token") { policy.webToken = v }
+        do {
+            _ = try policy.webSettings()
+        } catch {
+            throw s.error(error == .weakToken ? "web_token" : "web_listen", error.description)
         }
         try s.finish()
         return policy

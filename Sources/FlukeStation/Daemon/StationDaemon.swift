@@ -35,8 +35,14 @@ public final class StationDaemon: Sendable {
         PhotoDecoder.configureForWorkers()
         BLASThreads.useOne()
         pipeline = PipelineService(config: config, database: database, logger: logger, reloader: reloader, onReady: onReady)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
+        // The review page is optional: if it cannot listen it says why, and intake goes on.
+        if let (address, token) = try config.review.webSettings() {
+            services.append(.init(service: ReviewWebServer(config: config, database: database, address: address, token: token, logger: logger),
+                                  successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: pipeline)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     }

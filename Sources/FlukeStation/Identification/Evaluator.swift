@@ -14,6 +14,8 @@ public struct Evaluator {
         public var queriesPerIndividual = 2
         public var crop: CropMode = .fluke
         public var recipe: MatchingRecipe = .station
+        /// Keep every query's ranking and its pair scores in `Report.queries` (for `--report`).
+        public var keepQueries = false
         public init() {}
     }
 
@@ -50,6 +52,8 @@ public struct Evaluator {
         public var simulatedMAP5: Double
         public var metrics: MetricsReport
         public var timings: Timings
+        /// Per query, when `Settings.keepQueries` is set; not part of the JSON output.
+        public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
             case labels, recipe, crop, seed, photos, unreadable, metrics, timings
@@ -73,6 +77,7 @@ public struct Evaluator {
         let photos = PhotoFeatures(extractor: extractor)
         var features: [[Float]] = []
         var labels: [String] = []
+        var files: [String] = []
         var decodeMs: [Double] = [], cropMs: [Double] = [], embedMs: [Double] = []
         var unreadable = 0
         for (i, row) in csv.rows.enumerated() {
@@ -92,6 +97,7 @@ public struct Evaluator {
             decodeMs.append(total - cropMs.last! - embedMs.last!)
             features.append(vector)
             labels.append(row.individual)
+            files.append(row.file)
         }
         let split = try EvaluationSplit(labels: labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
@@ -116,6 +122,7 @@ public struct Evaluator {
         let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init),
                                 aggregation: settings.recipe.aggregation)
         var outcomes: [QueryOutcome] = []
+        var kept: [EvaluatedQuery] = []
         var projectMs: [Double] = [], searchMs: [Double] = []
         for (q, row) in split.queryRows.enumerated() {
             var query: [Float] = []
@@ -123,6 +130,12 @@ public struct Evaluator {
             projectMs.append(try Self.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
             searchMs.append(try Self.milliseconds { candidates = try index.rank(query: query, topK: 5) })
             outcomes.append(QueryOutcome(truth: split.queryIsNew[q] ? .new : .known(labels[row]), candidates: candidates))
+            if settings.keepQueries {
+                // Every individual's score, outside the timed search: the pair distributions need them all.
+                let all = try index.rank(query: query, topK: index.individualCount)
+                kept.append(EvaluatedQuery(file: files[row], truth: split.queryIsNew[q] ? nil : labels[row],
+                                           candidates: candidates, catalogFile: { files[Int($0) ?? 0] }, allScores: all))
+            }
         }
         let metrics = Metrics.report(outcomes, newThreshold: calibration.policy.newThreshold)
         return Report(
@@ -133,7 +146,8 @@ public struct Evaluator {
             thresholdMatch: calibration.policy.matchThreshold, simulatedMAP5: calibration.simulatedMAP5, metrics: metrics,
             timings: Timings(decode: Self.median(decodeMs), crop: Self.median(cropMs), embed: Self.median(embedMs),
                              project: Self.median(projectMs), search: Self.median(searchMs),
-                             fitSeconds: fitSeconds, calibrateSeconds: calibrateSeconds))
+                             fitSeconds: fitSeconds, calibrateSeconds: calibrateSeconds),
+            queries: kept)
     }
 
     static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
@@ -147,4 +161,35 @@ public struct Evaluator {
         let s = v.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
+}
+
+/// One evaluation query as the HTML report shows it.
+public struct EvaluatedQuery: Sendable {
+    public struct Candidate: Sendable {
+        public var individual: String
+        public var score: Float
+        /// The catalog photo of that individual that scored best.
+        public var file: String
+    }
+
+    public var file: String
+    /// The right individual; nil for a whale left out of the catalog (the right call is new).
+    public var truth: String?
+    /// The top 5, best first.
+    public var candidates: [Candidate]
+    /// The right individual's score (a same-individual pair); nil for a new whale.
+    public var sameScore: Float?
+    /// Every other catalog individual's score (different-individual pairs).
+    public var differentScores: [Float]
+
+    init(file: String, truth: String?, candidates: [IndividualScore], catalogFile: (String) -> String, allScores: [IndividualScore]) {
+        self.file = file
+        self.truth = truth
+        self.candidates = candidates.map { Candidate(individual: $0.individual, score: $0.score, file: catalogFile($0.photoKey)) }
+        sameScore = allScores.first { $0.individual == truth }?.score
+        differentScores = allScores.filter { $0.individual != truth }.map(\.score)
+    }
+
+    /// 1-based rank of the right individual in the top 5; nil when absent or new.
+    public var rankOfTruth: Int? { candidates.firstIndex { $0.individual == truth }.map { $0 + 1 } }
 }

@@ -1,0 +1,75 @@
+import FlukeFixtures
+import Foundation
+import XCTest
+
+/// `flukewatch evaluate --report DIR` on a small labelled set of fixture photos, with the real
+/// model: the HTML must hold the three plots, with data that agrees with the printed metrics.
+final class EvaluationReportTests: XCTestCase {
+    func attribute(_ name: String, in html: String) throws -> String {
+        let range = try XCTUnwrap(html.range(of: "\(name)=\"[^\"]*\"", options: .regularExpression), "no \(name) in the report")
+        return String(html[range].dropFirst(name.count + 2).dropLast())
+    }
+
+    func count(_ needle: String, in html: String) -> Int { html.components(separatedBy: needle).count - 1 }
+
+    func testTheReportHasTheCMCCurveTheScoreDistributionsAndTheWorstFailures() throws {
+        let station = try TempStation("eval-report")
+        var csv = "file,individual\n"
+        for individual in 1...6 {
+            for shot in 1...4 {
+                let name = "photos/W\(individual)_\(shot).jpg"
+                try DropFolderWriter.write(try FixturePhoto(width: 480, height: 360, individualSeed: UInt64(individual * 3),
+                                                            sceneSeed: UInt64(individual * 50 + shot), noise: 2).jpegBytes(),
+                                           to: station.root.appendingPathComponent(name).path, style: .direct)
+                // Each whale's fourth photo is labelled as the next whale: the label errors a real
+                // catalog has, and what the failure pairs are there to show.
+                csv += "\(name),W-\(shot == 4 ? individual % 6 + 1 : individual)\n"
+            }
+        }
+        let labels = station.root.appendingPathComponent("labels.csv").path
+        try csv.write(toFile: labels, atomically: true, encoding: .utf8)
+        let dir = station.root.appendingPathComponent("report").path
+        let r = try runFlukeWatch(["evaluate", labels, "--report", dir, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("report: \(dir)/index.html"), r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        XCTAssertNil(json["queries"], "per-query details stay out of the JSON contract")
+        let metrics = try XCTUnwrap(json["metrics"] as? [String: Any])
+        let known = try XCTUnwrap(metrics["knownQueries"] as? Int), new = try XCTUnwrap(metrics["newQueries"] as? Int)
+        let individuals = try XCTUnwrap(json["catalog_individuals"] as? Int)
+        XCTAssertGreaterThan(known, 0)
+        XCTAssertGreaterThan(new, 0)
+
+        let html = try String(contentsOfFile: "\(dir)/index.html", encoding: .utf8)
+        XCTAssertFalse(html.contains("<script"), "no JavaScript")
+        XCTAssertEqual(count("<svg", in: html), 2, "the CMC curve and the score distributions")
+
+        // CMC: top-1 … top-5, rising, and its ends are the printed top-1 and top-5.
+        let cmc = try attribute("data-values", in: html).split(separator: " ").map { Double($0)! }
+        XCTAssertEqual(cmc.count, 5)
+        XCTAssertEqual(cmc, cmc.sorted())
+        XCTAssertTrue(cmc.allSatisfy { (0...1).contains($0) })
+        XCTAssertEqual(cmc[0], try XCTUnwrap(metrics["top1"] as? Double), accuracy: 1e-4)
+        XCTAssertEqual(cmc[4], try XCTUnwrap(metrics["top5"] as? Double), accuracy: 1e-4)
+        XCTAssertEqual(count("<circle", in: html), 5)
+
+        // Scores: one same pair per known query, every other individual a different pair; thresholds marked.
+        XCTAssertEqual(Int(try attribute("data-same-pairs", in: html)), known)
+        XCTAssertEqual(Int(try attribute("data-different-pairs", in: html)), known * (individuals - 1) + new * individuals)
+        XCTAssertEqual(Double(try attribute("data-threshold-new", in: html))!, try XCTUnwrap(json["threshold_new"] as? Double), accuracy: 1e-4)
+        XCTAssertEqual(Double(try attribute("data-threshold-match", in: html))!, try XCTUnwrap(json["threshold_match"] as? Double), accuracy: 1e-4)
+        XCTAssertGreaterThan(count("class=\"same\"", in: html), 0)
+        XCTAssertGreaterThan(count("class=\"different\"", in: html), 0)
+        XCTAssertEqual(count("class=\"threshold-new\"", in: html), 1)
+        XCTAssertEqual(count("class=\"threshold-match\"", in: html), 1)
+
+        // Failures: exactly the queries the metrics count as wrong (up to 12), each a pair of embedded photos.
+        let wrongRank = Int((Double(known) * (1 - cmc[0])).rounded())
+        let calledKnown = Int((Double(new) * (1 - (try XCTUnwrap(metrics["newRecall"] as? Double)))).rounded())
+        let pairs = count("<figure class=\"pair\"", in: html)
+        XCTAssertEqual(pairs, min(12, wrongRank + calledKnown), html)
+        XCTAssertEqual(count("src=\"data:image/jpeg;base64,", in: html), 2 * pairs)
+        XCTAssertGreaterThan(pairs, 0, "this set is hard enough to fail somewhere; the pairs must show")
+        print("evaluation report: \(dir)/index.html (\(pairs) failure pairs, CMC \(cmc))")
+    }
+}
