@@ -6,9 +6,10 @@ public struct HubLimits: Sendable {
     public var maxCropBytes: Int = 1024 * 1024
     /// Curator request bodies.
     public var maxCuratorBytes: Int = 64 * 1024
-    /// Requests per second per token, and how many may come at once.
-    public var requestsPerSecond: Double = 20
-    public var burst: Int = 60
+    /// Requests per second per token, and how many may come at once (a round of 200 items
+    /// with new crops is about 400 requests: a HEAD and a PUT per crop, then the batch).
+    public var requestsPerSecond: Double = 50
+    public var burst: Int = 500
 
     public init() {}
 }

@@ -34,8 +34,13 @@ public final class StationDaemon: Sendable {
         PhotoDecoder.configureForWorkers()
         BLASThreads.useOne()
         pipeline = PipelineService(config: config, database: database, logger: logger, reloader: reloader, onReady: onReady)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
+        // With a [hub] section the daemon syncs on its own; without, the station works alone.
+        if let hub = config.hub {
+            services.append(.init(service: SyncService(config: config, settings: hub, database: database, logger: logger)))
+        }
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: pipeline)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     }
