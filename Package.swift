@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "flukewatch", targets: ["flukewatch"]),
         .executable(name: "flukewatch-bench", targets: ["flukewatch-bench"]),
+        .executable(name: "flukewatch-hub", targets: ["flukewatch-hub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,9 +17,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // The local review web page (FlukeStation/ReviewWeb). No default traits: the station
-        // needs neither swift-configuration nor the extra Foundation helpers.
+        // The local review web page (FlukeStation/ReviewWeb) and the hub's HTTP server. No
+        // default traits: neither needs swift-configuration nor the extra Foundation helpers.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // The station's client for the hub (FlukeStation/Sync).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: System libraries (found with pkg-config; installed by scripts/setup.sh)
@@ -57,18 +60,30 @@ let package = Package(
 
         // MARK: Storage
         .target(name: "FlukeStore", dependencies: [
-            "FlukeCore",
+            "FlukeCore", "FlukeAPI",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // MARK: The station daemon's services
         .target(name: "FlukeStation", dependencies: [
-            "FlukeCore", "FlukeVision", "FlukeMatch", "FlukeStore", "CSystemd",
+            "FlukeCore", "FlukeVision", "FlukeMatch", "FlukeStore", "CSystemd", "FlukeAPI",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+
+        // MARK: The hub: wire types shared by both ends, and the central server
+        .target(name: "FlukeAPI"),
+        .target(name: "FlukeHub", dependencies: [
+            "FlukeAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Photos the project makes itself (demo, tests, benchmarks)
@@ -77,6 +92,11 @@ let package = Package(
         // MARK: Entry points
         .executableTarget(name: "flukewatch", dependencies: [
             "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "flukewatch-hub", dependencies: [
+            "FlukeHub", "FlukeAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -95,6 +115,12 @@ let package = Package(
             "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "FlukeHubTests", dependencies: [
+            "FlukeHub", "FlukeAPI", "FlukeStation", "FlukeStore", "FlukeCore", "flukewatch-hub", "flukewatch",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ],
     swiftLanguageModes: [.v6],

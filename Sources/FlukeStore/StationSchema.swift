@@ -9,6 +9,7 @@ enum StationSchema {
         m.registerMigration("v2-sightings-catalog-outbox", migrate: createSightingsCatalogOutbox)
         m.registerMigration("v3-catalog-model", migrate: createCatalogModel)
         m.registerMigration("v4-review", migrate: createReviewLog)
+        m.registerMigration("v5-sync", migrate: createSync)
         return m
     }
 

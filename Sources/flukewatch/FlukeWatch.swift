@@ -14,5 +14,6 @@ struct FlukeWatch: AsyncParsableCommand {
         """,
         subcommands: [RunCommand.self, IngestCommand.self, StatusCommand.self, PhotosCommand.self,
                       SightingsCommand.self, DemoCommand.self, MakeTestPhotosCommand.self, EvaluateCommand.self,
-                      CatalogCommand.self, IdentifyCommand.self, ReviewCommand.self, ExportCommand.self])
+                      CatalogCommand.self, IdentifyCommand.self, ReviewCommand.self, ExportCommand.self,
+                      SyncCommand.self])
 }

@@ -14,8 +14,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let (_, database) = try station.openDatabase()
         let s = try StationQueries(database: database).status()
+        let sync = try SyncOutbox(database: database).status()
         if json {
-            try Output.jsonLine(s)
+            try Output.jsonLine(StatusWithSync(station: s, sync: sync))
             return
         }
         let p = s.photos
@@ -25,10 +26,25 @@ struct StatusCommand: ParsableCommand {
             RAW sidecars \(s.sidecars)
             sightings    \(s.sightings)\(s.lastSightingAt.map { " (last \($0))" } ?? "")
             database     \(s.database)
+            sync         outbox \(sync.outbox), set aside \(sync.parked), last success \(sync.lastSuccessAt ?? "never")\(sync.lastError.map { ", last error at \(sync.lastErrorAt ?? "?"): \($0)" } ?? "")
             """)
         if !s.quarantineReasons.isEmpty {
             print("quarantined  " + s.quarantineReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                   + " — see `flukewatch photos --status quarantined`")
         }
+    }
+}
+
+/// `status --json`: the station's counts plus a `sync` object (outbox depth, last success, last error).
+struct StatusWithSync: Encodable {
+    let station: StationStatus
+    let sync: SyncStatus
+
+    enum Key: String, CodingKey { case sync }
+
+    func encode(to encoder: any Encoder) throws {
+        try station.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(sync, forKey: .sync)
     }
 }

@@ -70,11 +70,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(missing.key, "drop_folder.path")
     }
 
-    func testLaterSectionsMustStayEmptyForNow() throws {
+    func testEmptySectionsAreAcceptedAndBadValuesPinned() throws {
         XCTAssertNil(error("[hub]\n[review]\n[identification]\n"))
         let crop = try XCTUnwrap(error("[identification]\ncrop = \"tail\"\n"))
         XCTAssertEqual([crop.key, "\(crop.line)"], ["identification.crop", "2"])
-        let e = try XCTUnwrap(error("[hub]\nurl = \"https://hub\"\n"))
+        let e = try XCTUnwrap(error("[hub]\nurl = \"ftp://hub\"\n"))
         XCTAssertEqual(e.key, "hub.url")
         XCTAssertEqual(e.line, 2)
     }

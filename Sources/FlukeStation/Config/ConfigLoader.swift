@@ -117,10 +117,7 @@ public enum ConfigLoader {
             try s.finish()
         }
         if var s = try r.table("review") { config.review = try ReviewPolicy.read(&s) }
-        // Sections that later releases fill: accepted empty so a config can already name them.
-        for section in ["hub"] {
-            if var s = try r.table(section) { try s.finish(note: "this version has no [\(section)] settings yet; leave the section empty") }
-        }
+        if var s = try r.table("hub") { config.hub = try HubSettings.read(&s) }
         try r.finish()
         return config
     }

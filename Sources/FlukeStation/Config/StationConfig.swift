@@ -45,6 +45,8 @@ public struct StationConfig: Sendable, Equatable {
     public var thresholdMatch: Double?
     /// `[review]`: the reviewer's name and the auto-confirm threshold.
     public var review = ReviewPolicy()
+    /// `[hub]`: where and how to sync; nil: the station works alone.
+    public var hub: HubSettings?
 
     public init() {}
 

@@ -41,6 +41,10 @@ public final class StationDaemon: Sendable {
             services.append(.init(service: ReviewWebServer(config: config, database: database, address: address, token: token, logger: logger),
                                   successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
+        // With a [hub] section the daemon syncs on its own; without, the station works alone.
+        if let hub = config.hub {
+            services.append(.init(service: SyncService(config: config, settings: hub, database: database, logger: logger)))
+        }
         group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

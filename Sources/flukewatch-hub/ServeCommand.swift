@@ -1,0 +1,60 @@
+import ArgumentParser
+import FlukeHub
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the hub's API until SIGTERM or Ctrl-C.")
+
+    @OptionGroup var hub: HubOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (port 0: any free port, printed at start).", valueName: "HOST:PORT"))
+    var listen = "127.0.0.1:8600"
+
+    @Option(name: .customLong("max-batch-bytes"), help: "Largest batch body accepted (413 above).")
+    var maxBatchBytes = HubLimits().maxBatchBytes
+
+    @Option(name: .customLong("max-crop-bytes"), help: "Largest crop accepted (413 above): crops are thumbnails, not frames.")
+    var maxCropBytes = HubLimits().maxCropBytes
+
+    @Option(name: .customLong("rate"), help: "Requests per second per token (429 above).")
+    var rate = HubLimits().requestsPerSecond
+
+    @Option(name: .customLong("burst"), help: "Requests a token may make at once before the rate applies.")
+    var burst = HubLimits().burst
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen expects HOST:PORT, e.g. 127.0.0.1:8600; got \"\(listen)\"")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
+        }
+        guard maxBatchBytes >= 1024, maxCropBytes >= 1024, rate > 0, burst >= 1 else {
+            throw ValidationError("--max-batch-bytes and --max-crop-bytes must be at least 1024, --rate above 0 and --burst at least 1")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "flukewatch-hub")
+        let storage = try hub.open()
+        var limits = HubLimits()
+        limits.maxBatchBytes = maxBatchBytes
+        limits.maxCropBytes = maxCropBytes
+        limits.requestsPerSecond = rate
+        limits.burst = burst
+        let database = hub.db ?? "$FLUKEWATCH_HUB_DB"
+        try await HubServer(storage: storage, limits: limits).run(host: host, port: port, logger: logger) { bound in
+            // One plain line on stdout that scripts (and the tests) wait for.
+            FileHandle.standardOutput.write(Data("flukewatch-hub listening on \(host):\(bound) (database \(database))\n".utf8))
+        }
+    }
+}
