@@ -22,6 +22,14 @@ public struct CatalogPhotoRef: Sendable, Equatable {
     public var individual: String
     public var sha256: String
     public var sourcePath: String
+    /// "fluke" when the station crops the photo to the fluke, "none" for catalogs of crops.
+    public var crop: String
+}
+
+/// Where a sighting's original photo is: its identity and every path its bytes were seen at.
+public struct PhotoSourceRef: Sendable, Equatable {
+    public var sha256: String
+    public var paths: [String]
 }
 
 /// A confirmed sighting of an individual, for its history.
@@ -70,9 +78,24 @@ extension StationQueries {
         }
     }
 
+    /// The sighting's photo and the paths it was seen at, first seen first (nil: no such sighting).
+    public func photoSource(sighting: Int64) throws -> PhotoSourceRef? {
+        try database.pool.read { db in
+            guard let sha = try String.fetchOne(db, sql: "SELECT photo_sha256 FROM sighting WHERE id = ?", arguments: [sighting]) else {
+                return nil
+            }
+            let paths = try String.fetchAll(db, sql: "SELECT path FROM photo_file WHERE photo_sha256 = ? ORDER BY seen_at", arguments: [sha])
+            return PhotoSourceRef(sha256: sha, paths: paths)
+        }
+    }
+
     public func catalogPhoto(id: Int64) throws -> CatalogPhotoRef? {
         try database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM catalog_photo WHERE id = ?", arguments: [id]).map(Self.catalogPhoto)
+            // How the photo was imported (cropped to the fluke or not) is kept with its embeddings.
+            try Row.fetchOne(db, sql: """
+                SELECT c.*, (SELECT e.crop FROM embedding e WHERE e.catalog_photo_id = c.id LIMIT 1) AS crop
+                FROM catalog_photo c WHERE c.id = ?
+                """, arguments: [id]).map(Self.catalogPhoto)
         }
     }
 
@@ -125,6 +148,7 @@ extension StationQueries {
     }
 
     private static func catalogPhoto(_ row: Row) -> CatalogPhotoRef {
-        CatalogPhotoRef(id: row["id"], individual: row["individual_id"], sha256: row["sha256"], sourcePath: row["source_path"])
+        CatalogPhotoRef(id: row["id"], individual: row["individual_id"], sha256: row["sha256"], sourcePath: row["source_path"],
+                        crop: row["crop"] ?? "fluke")
     }
 }

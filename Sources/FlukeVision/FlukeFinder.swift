@@ -56,13 +56,18 @@ public enum FlukeFinder {
     /// filled with the mean colour along the photo's edge. Throws for a size outside 1...8192.
     public static func crop(_ image: DecodedImage, to box: FlukeBox?, margin: Double, size: Int,
                             fit: Fit = .stretch) throws -> DecodedImage {
+        try crop(image, to: box, margin: margin, width: size, height: size, fit: fit)
+    }
+
+    /// The box (plus margin) as a `width`×`height` image; nil box: the whole photo.
+    public static func crop(_ image: DecodedImage, to box: FlukeBox?, margin: Double, width: Int, height: Int,
+                            fit: Fit) throws -> DecodedImage {
         let b = box ?? FlukeBox(x: 0, y: 0, width: 0, height: 0, confidence: 0)
         let mode = fit == .stretch ? FW_CROP_STRETCH : FW_CROP_KEEP_ASPECT
-        let side = Int32(clamping: size)
         var out: OpaquePointer?
         try shimCall {
             fw_crop_fit(image.handle, Int32(clamping: b.x), Int32(clamping: b.y), Int32(clamping: b.width),
-                        Int32(clamping: b.height), Float(margin), side, side, mode, &out, $0)
+                        Int32(clamping: b.height), Float(margin), Int32(clamping: width), Int32(clamping: height), mode, &out, $0)
         }
         return DecodedImage(handle: out!)
     }

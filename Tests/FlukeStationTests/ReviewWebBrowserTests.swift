@@ -121,6 +121,10 @@ final class ReviewWebBrowserTests: XCTestCase {
         XCTAssertEqual(Set(boxes.map { "\($0)" }).count, 1, "every frame the same size: \(boxes)")
         XCTAssertGreaterThanOrEqual(boxes[0][0], 180, "large enough to compare flukes on a 13-inch screen")
         XCTAssertEqual(seen["images_loaded"] as? Int, boxes.count)
+        // The photo was shown as its fluke crop, cut from the original in the drop folder and kept.
+        let crops = FileManager.default.enumerator(atPath: "\(station.state)/crops")?.allObjects.compactMap { $0 as? String } ?? []
+        XCTAssertTrue(crops.contains { $0.hasSuffix(".jpg") && !$0.hasPrefix("catalog") }, "no sighting crop was made: \(crops)")
+        XCTAssertTrue(crops.contains { $0.hasPrefix("catalog/") && $0.hasSuffix(".jpg") }, "no catalog crop was made: \(crops)")
         let png = try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(seen["screenshot"] as? String)))
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
 

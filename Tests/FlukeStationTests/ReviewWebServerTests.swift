@@ -2,6 +2,7 @@ import Crypto
 import FlukeFixtures
 import FlukeStation
 import FlukeStore
+import FlukeVision
 import Foundation
 import GRDB
 import XCTest
@@ -176,6 +177,52 @@ final class ReviewWebServerTests: XCTestCase {
             XCTAssertFalse(r.text.contains("root:"), attack)
             XCTAssertNotEqual(r.body, thumbnail, attack)
         }
+    }
+
+    /// Query and candidates are compared as fluke crops in one 4:3 frame, cut from the originals
+    /// on first view and cached; a sighting whose original is gone falls back to its thumbnail.
+    func testFlukeCropsShareOneFrameAndFallBackToTheThumbnail() throws {
+        let s = try ReviewedStation("web-crops")
+        let thumbnail = try fixtureJPEG(3)
+        let relative = "thumbnails/ab/\(String(repeating: "ab", count: 32)).jpg"
+        try DropFolderWriter.write(thumbnail, to: "\(s.station.state)/\(relative)", style: .direct)
+        let photoBytes = try FixturePhoto(width: 1600, height: 1200, individualSeed: 4, sceneSeed: 9).jpegBytes()
+        let sha = SHA256.hash(data: photoBytes).map { String(format: "%02x", $0) }.joined()
+        var ids: [Int64] = []
+        for crop in ["fluke", "none"] {
+            let path = s.station.root.appendingPathComponent("catalog/\(crop)/HW1.jpg").path
+            try DropFolderWriter.write(photoBytes, to: path, style: .direct)
+            try s.database.pool.write { db in
+                try db.execute(sql: "INSERT INTO catalog_photo (individual_id, sha256, source_path, imported_at) VALUES ('HW-1', ?, ?, 0)",
+                               arguments: [crop == "fluke" ? sha : String(repeating: "0", count: 63) + "1", path])
+                ids.append(db.lastInsertedRowID)
+                try db.execute(sql: "INSERT INTO embedding (catalog_photo_id, model_version, dimension, vector, crop) VALUES (?, 'm', 1, x'00000000', ?)",
+                               arguments: [db.lastInsertedRowID, crop])
+            }
+        }
+        try s.database.pool.write { db in
+            try db.execute(sql: "UPDATE photo SET thumbnail_path = ? WHERE sha256 = (SELECT photo_sha256 FROM sighting WHERE id = ?)",
+                           arguments: [relative, s.match])
+        }
+        let (server, http) = try start(s)
+        defer { _ = server.stop() }
+        let (cookie, _) = try login(http)
+
+        let crop = try http.get("/images/catalog/\(ids[0])/crop", cookie: cookie)
+        XCTAssertEqual(crop.header("Content-Type"), "image/jpeg")
+        let image = try PhotoDecoder.decode(crop.body)
+        XCTAssertEqual([image.width, image.height], [320, 240], "the thumbnails' width, 4:3")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(s.station.state)/crops/catalog/\(sha.prefix(2))/\(sha).jpg"))
+        let whole = try http.get("/images/catalog/\(ids[0])", cookie: cookie)
+        XCTAssertNotEqual(crop.body, whole.body, "a crop of the fluke, not the whole-frame thumbnail")
+        // The second catalog row's hash does not match its file: never served.
+        XCTAssertEqual(try http.get("/images/catalog/\(ids[1])/crop", cookie: cookie).header("X-FlukeWatch-Placeholder"), "1")
+
+        // The sighting's original (/drop/bow/IMG_0001.JPG) does not exist: its thumbnail stands in.
+        XCTAssertEqual(try http.get("/images/sighting/\(s.match)/crop", cookie: cookie).body, thumbnail)
+        XCTAssertEqual(try http.get("/images/sighting/\(s.new)/crop", cookie: cookie).header("X-FlukeWatch-Placeholder"), "1")
+        let page = try http.get("/sightings/\(s.uncertain)", cookie: cookie)
+        XCTAssertTrue(page.text.contains("/images/sighting/\(s.uncertain)/crop"), "the query is shown as its crop")
     }
 
     /// A free port on 127.0.0.1, found by binding port 0 and letting it go again.

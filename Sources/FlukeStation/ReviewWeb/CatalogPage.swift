@@ -23,10 +23,10 @@ struct CatalogPage {
     }
 
     private func row(_ i: IndividualSummary) -> HTML {
-        var photos = i.photos.map { "<img src=\"/images/catalog/\($0.id)\" alt=\"\(i.id) catalog photo\" loading=\"lazy\">" as HTML }
+        var photos = i.photos.map { "<img src=\"/images/catalog/\($0.id)/crop\" alt=\"\(i.id) catalog photo\" loading=\"lazy\">" as HTML }
         // A provisional individual has no catalog photos yet: its sightings are all there is.
         if photos.isEmpty {
-            photos = i.sightings.prefix(6).map { "<img src=\"/images/sighting/\($0.sightingID)\" alt=\"\(i.id) sighting #\($0.sightingID)\" loading=\"lazy\">" as HTML }
+            photos = i.sightings.prefix(6).map { "<img src=\"/images/sighting/\($0.sightingID)/crop\" alt=\"\(i.id) sighting #\($0.sightingID)\" loading=\"lazy\">" as HTML }
         }
         let history = i.sightings.prefix(8).map { s -> HTML in
             "<li><a href=\"/sightings/\(s.sightingID)\">#\(s.sightingID)</a> \(ReviewFormat.captureTime(s.capturedAt)) · \(s.camera)\(s.reviewedBy.map { " · \($0)" } ?? "")</li>"

@@ -11,6 +11,7 @@ import Foundation
 struct ReviewImages: Sendable {
     let stateDirectory: String
     let thumbnailSize: Int
+    let analysisSize: Int
     let queries: StationQueries
     /// One decode at a time: a 12 MP photo costs ~40 MB, and a board has little memory.
     private let decodeQueue = DispatchQueue(label: "flukewatch.review.thumbnails")
@@ -18,8 +19,66 @@ struct ReviewImages: Sendable {
     init(config: StationConfig, database: StationDatabase) {
         stateDirectory = config.stateDirectory
         thumbnailSize = config.thumbnailSize
+        analysisSize = config.analysisSize
         queries = StationQueries(database: database)
     }
+
+    /// Fluke crops, query and candidates alike, share one 4:3 frame of the thumbnails' width.
+    var cropSize: (width: Int, height: Int) { (thumbnailSize, thumbnailSize * 3 / 4) }
+    var cropRoot: String { (stateDirectory as NSString).appendingPathComponent("crops") }
+
+    /// The fluke of a sighting's photo, cut from the original (which must still hash to the
+    /// photo) on first view and kept under crops/; the thumbnail when the original is gone
+    /// (a camera card wiped after the season), nil when there is neither.
+    func sightingCrop(_ sighting: Int64) async throws -> [UInt8]? {
+        guard let source = try queries.photoSource(sighting: sighting), Self.isSHA256(source.sha256) else { return nil }
+        let cached = "\(cropRoot)/\(source.sha256.prefix(2))/\(source.sha256).jpg"
+        if let bytes = PhotoProcessor.readWholeFile(cached) { return bytes }
+        let (size, analysis) = (cropSize, analysisSize)
+        let made = await onDecodeQueue {
+            Self.makeCrop(from: source.paths, sha256: source.sha256, at: cached, size: size, findFluke: true, analysisSize: analysis)
+        }
+        return try made ?? sightingThumbnail(sighting)
+    }
+
+    /// A catalog photo's fluke (or the whole photo for catalogs imported with `--crop none`) in
+    /// the same frame as the sightings' crops; nil when the original is unreadable or changed.
+    func catalogCrop(_ photoID: Int64) async throws -> [UInt8]? {
+        guard let photo = try queries.catalogPhoto(id: photoID), Self.isSHA256(photo.sha256) else { return nil }
+        let cached = "\(cropRoot)/catalog/\(photo.sha256.prefix(2))/\(photo.sha256).jpg"
+        if let bytes = PhotoProcessor.readWholeFile(cached) { return bytes }
+        let (size, analysis) = (cropSize, analysisSize)
+        return await onDecodeQueue {
+            Self.makeCrop(from: [photo.sourcePath], sha256: photo.sha256, at: cached, size: size,
+                          findFluke: photo.crop != "none", analysisSize: analysis)
+        }
+    }
+
+    private func onDecodeQueue(_ work: @escaping @Sendable () -> [UInt8]?) async -> [UInt8]? {
+        await withCheckedContinuation { done in decodeQueue.async { done.resume(returning: work()) } }
+    }
+
+    private static func makeCrop(from paths: [String], sha256: String, at cached: String, size: (width: Int, height: Int),
+                                 findFluke: Bool, analysisSize: Int) -> [UInt8]? {
+        if let bytes = PhotoProcessor.readWholeFile(cached) { return bytes }   // made while we queued
+        for path in paths {
+            guard let original = PhotoProcessor.readWholeFile(path), ContentHasher.hash(bytes: original).hex == sha256 else { continue }
+            guard let jpeg = PhotoThumbnail.flukeCrop(of: original, width: size.width, height: size.height,
+                                                      findFluke: findFluke, analysisSize: analysisSize) else { return nil }
+            keep(jpeg, at: cached)
+            return jpeg
+        }
+        return nil
+    }
+
+    /// A cache: failing to keep a file only costs time on the next view.
+    private static func keep(_ jpeg: [UInt8], at path: String) {
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? Data(jpeg).write(to: url, options: .atomic)
+    }
+
+    static func isSHA256(_ text: String) -> Bool { text.count == 64 && text.allSatisfy(\.isHexDigit) }
 
     var thumbnailRoot: String { (stateDirectory as NSString).appendingPathComponent("thumbnails") }
 

@@ -48,6 +48,17 @@ struct ReviewRoutes: Sendable {
             guard let bytes = try await images.catalogThumbnail(id) else { return placeholder() }
             return ReviewHTTP.image(bytes, type: "image/jpeg")
         }
+        router.get("/images/sighting/:id/crop") { request, context in
+            _ = try imageSession(request)
+            guard let bytes = try await images.sightingCrop(try sightingID(context)) else { return placeholder() }
+            return ReviewHTTP.image(bytes, type: "image/jpeg")
+        }
+        router.get("/images/catalog/:id/crop") { request, context in
+            _ = try imageSession(request)
+            guard let id = context.parameters.get("id", as: Int64.self) else { throw notFound(request) }
+            guard let bytes = try await images.catalogCrop(id) else { return placeholder() }
+            return ReviewHTTP.image(bytes, type: "image/jpeg")
+        }
         router.get("/images/placeholder") { request, _ in
             _ = try imageSession(request)
             return placeholder()
@@ -145,8 +156,8 @@ struct ReviewRoutes: Sendable {
         let summaries = try queries.individualSummaries(l.candidates.map(\.individual))
         let candidates = l.candidates.prefix(5).enumerated().map { n, c -> SightingPage.Candidate in
             let summary = summaries[c.individual]
-            var photos = (summary?.photos ?? []).map { "/images/catalog/\($0.id)" }
-            if photos.isEmpty { photos = (summary?.sightings ?? []).prefix(6).map { "/images/sighting/\($0.sightingID)" } }
+            var photos = (summary?.photos ?? []).map { "/images/catalog/\($0.id)/crop" }
+            if photos.isEmpty { photos = (summary?.sightings ?? []).prefix(6).map { "/images/sighting/\($0.sightingID)/crop" } }
             return .init(rank: n + 1, individual: c.individual, name: c.name, score: c.score, photos: photos,
                          photoCount: summary?.photoCount ?? 0, sightingCount: summary?.sightings.count ?? 0,
                          lastSeen: summary?.sightings.first?.capturedAt)

@@ -101,7 +101,7 @@ struct SightingPage {
         facts.append("<dt>Camera</dt><dd>\(l.camera)\(ReviewFormat.cameraModel(d).map { " · \($0)" } ?? "")</dd>")
         facts.append("<dt>Position</dt><dd>\(ReviewFormat.position(d) ?? "not recorded")</dd>")
         return """
-            <article class="card query"><div class="frame"><img src="/images/sighting/\(l.id)" alt="Sighting #\(l.id)">\
+            <article class="card query"><div class="frame"><img src="/images/sighting/\(l.id)/crop" alt="Sighting #\(l.id), its fluke">\
             <span class="tag">This photo</span></div><div class="meta"><h2>#\(l.id) <span class="badge \(l.decision)">\(l.decision)</span>\
             \(l.reviewState == "open" ? "" : HTML(raw: " <span class=\"badge \(HTML.escape(l.reviewState))\">\(HTML.escape(l.reviewState))</span>"))</h2>\
             <dl>\(facts)</dl></div></article>
