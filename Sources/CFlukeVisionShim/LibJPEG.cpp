@@ -43,16 +43,22 @@ static void fw_jpeg_error_exit(j_common_ptr info) {
 // damage are judged before decoding (ImageInspector), and the daemon logs what it quarantines.
 static void fw_jpeg_output_message(j_common_ptr info) { (void)info; }
 
+// The error manager both directions use: fatal errors jump back with their text in `message`.
+static struct jpeg_error_mgr *fw_jpeg_errors(struct fw_jpeg_error *error, char *message, size_t capacity) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&error->manager);
+    manager->error_exit = fw_jpeg_error_exit;
+    manager->output_message = fw_jpeg_output_message;
+    error->message = message;
+    error->capacity = capacity;
+    return manager;
+}
+
 int fw_jpeg_decode_scaled(const uint8_t *bytes, size_t length, int denominator, fw_jpeg_allocate allocate,
                           void *context, char *message, size_t message_capacity) {
     struct jpeg_decompress_struct info;
     struct fw_jpeg_error error;
     memset(&info, 0, sizeof info);
-    info.err = jpeg_std_error(&error.manager);
-    error.manager.error_exit = fw_jpeg_error_exit;
-    error.manager.output_message = fw_jpeg_output_message;
-    error.message = message;
-    error.capacity = message_capacity;
+    info.err = fw_jpeg_errors(&error, message, message_capacity);
     if (setjmp(error.jump)) {
         jpeg_destroy_decompress(&info);
         return FW_JPEG_FAILED;
@@ -93,11 +99,7 @@ int fw_jpeg_encode(const uint8_t *bgr, int width, int height, size_t stride, int
     struct jpeg_compress_struct info;
     struct fw_jpeg_error error;
     memset(&info, 0, sizeof info);
-    info.err = jpeg_std_error(&error.manager);
-    error.manager.error_exit = fw_jpeg_error_exit;
-    error.manager.output_message = fw_jpeg_output_message;
-    error.message = message;
-    error.capacity = message_capacity;
+    info.err = fw_jpeg_errors(&error, message, message_capacity);
     unsigned char *buffer = NULL;
     unsigned long length = 0;
     *out = NULL;

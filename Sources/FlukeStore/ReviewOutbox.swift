@@ -6,8 +6,9 @@ import GRDB
 enum ReviewOutbox {
     static let kind = "review-decision"
 
-    struct Payload: Encodable {
-        struct ProvisionalIndividual: Encodable {
+    /// The payload as JSON: written here, read back by `SyncItemBuilder` for the hub.
+    struct Payload: Codable {
+        struct ProvisionalIndividual: Codable {
             var id: String
             var name: String?
         }

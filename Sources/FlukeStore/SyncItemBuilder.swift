@@ -9,28 +9,7 @@ import GRDB
 /// `new-individual` decision, the candidate it created.
 struct SyncItemBuilder {
     /// The outbox payload of a review decision, as `ReviewOutbox` writes it.
-    struct DecisionPayload: Decodable {
-        struct Provisional: Decodable { var id: String; var name: String? }
-        var decisionUUID: String
-        var sightingUUID: String
-        var photoSHA256: String
-        var action: String
-        var reviewer: String
-        var decidedAt: String
-        var state: String
-        var individualID: String?
-        var rejectReason: String?
-        var autoConfirmed: Bool
-        var undoes: String?
-        var provisionalIndividual: Provisional?
-
-        enum CodingKeys: String, CodingKey {
-            case action, reviewer, state, undoes
-            case decisionUUID = "decision_uuid", sightingUUID = "sighting_uuid", photoSHA256 = "photo_sha256"
-            case decidedAt = "decided_at", individualID = "individual_id", rejectReason = "reject_reason"
-            case autoConfirmed = "auto_confirmed", provisionalIndividual = "provisional_individual"
-        }
-    }
+    typealias DecisionPayload = ReviewOutbox.Payload
 
     /// One wire item with what it costs and the crop it refers to.
     struct Built {
