@@ -9,13 +9,17 @@ public struct FileObservation: Sendable, Equatable {
     public var byteSize: Int
     public var mtimeNanoseconds: Int64
     public var seenAt: Date
+    /// The file as it was when its bytes were hashed (nil: not known, e.g. a sidecar).
+    public var fingerprint: FileFingerprint?
 
-    public init(path: String, camera: CameraLabel, byteSize: Int, mtimeNanoseconds: Int64, seenAt: Date = Date()) {
+    public init(path: String, camera: CameraLabel, byteSize: Int, mtimeNanoseconds: Int64, seenAt: Date = Date(),
+                fingerprint: FileFingerprint? = nil) {
         self.path = path
         self.camera = camera
         self.byteSize = byteSize
         self.mtimeNanoseconds = mtimeNanoseconds
         self.seenAt = seenAt
+        self.fingerprint = fingerprint
     }
 
     public var directory: String { (path as NSString).deletingLastPathComponent }
@@ -88,8 +92,12 @@ public struct IntakeLog: Sendable {
                 let sameFile = try Bool.fetchOne(db, sql: "SELECT 1 FROM photo_file WHERE path = ? AND photo_sha256 = ?",
                                                  arguments: [f.path, sha]) == true
                 if sameFile {
-                    try db.execute(sql: "UPDATE photo_file SET byte_size = ?, mtime_ns = ? WHERE path = ? AND photo_sha256 = ?",
-                                   arguments: [f.byteSize, f.mtimeNanoseconds, f.path, sha])
+                    try db.execute(sql: """
+                        UPDATE photo_file SET byte_size = ?, mtime_ns = ?, device = ?, inode = ?, ctime_ns = ?
+                        WHERE path = ? AND photo_sha256 = ?
+                        """, arguments: [f.byteSize, f.mtimeNanoseconds, f.fingerprint.map { Int64(bitPattern: $0.device) },
+                                         f.fingerprint.map { Int64(bitPattern: $0.inode) }, f.fingerprint?.ctimeNanoseconds,
+                                         f.path, sha])
                     return .alreadyRecorded
                 }
                 try insertFile(db, f, sha: sha, duplicate: true)
@@ -131,10 +139,12 @@ public struct IntakeLog: Sendable {
 
     private func insertFile(_ db: Database, _ f: FileObservation, sha: String, duplicate: Bool) throws {
         try db.execute(sql: """
-            INSERT INTO photo_file (path, photo_sha256, camera, directory, stem, byte_size, mtime_ns, seen_at, is_duplicate)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO photo_file (path, photo_sha256, camera, directory, stem, byte_size, mtime_ns, seen_at, is_duplicate,
+                                    device, inode, ctime_ns)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [f.path, sha, f.camera.value, f.directory, f.stem, f.byteSize, f.mtimeNanoseconds,
-                             f.seenAt.timeIntervalSince1970, duplicate])
+                             f.seenAt.timeIntervalSince1970, duplicate, f.fingerprint.map { Int64(bitPattern: $0.device) },
+                             f.fingerprint.map { Int64(bitPattern: $0.inode) }, f.fingerprint?.ctimeNanoseconds])
     }
 
     private func insertPhoto(_ db: Database, _ p: PhotoIntake) throws {

@@ -8,6 +8,8 @@ public struct ClaimedPhoto: Sendable, Equatable {
     public var camera: CameraLabel
     /// Every path the content was seen at, first first: if one is gone, another may do.
     public var paths: [String]
+    /// Per path, the file as intake hashed it (absent: hash again before trusting the bytes).
+    public var fingerprints: [String: FileFingerprint] = [:]
     public var header: ImageHeader?
     public var orientation: ImageOrientation
     public var attempts: Int
@@ -113,13 +115,23 @@ public struct PhotoQueue: Sendable {
                 RETURNING sha256, camera, format, width, height, orientation, attempts
                 """, arguments: [Date().timeIntervalSince1970]) else { return nil }
             let sha: String = row["sha256"]
-            let paths = try String.fetchAll(db, sql: "SELECT path FROM photo_file WHERE photo_sha256 = ? ORDER BY id",
-                                            arguments: [sha])
+            let files = try Row.fetchAll(db, sql: """
+                SELECT path, byte_size, mtime_ns, device, inode, ctime_ns FROM photo_file WHERE photo_sha256 = ? ORDER BY id
+                """, arguments: [sha])
+            let paths = files.map { $0["path"] as String }
+            var fingerprints: [String: FileFingerprint] = [:]
+            for f in files {
+                guard let device: Int64 = f["device"], let inode: Int64 = f["inode"], let ctime: Int64 = f["ctime_ns"] else { continue }
+                fingerprints[f["path"]] = FileFingerprint(device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode),
+                                                          byteSize: f["byte_size"], mtimeNanoseconds: f["mtime_ns"],
+                                                          ctimeNanoseconds: ctime)
+            }
             var header: ImageHeader?
             if let f: String = row["format"], let format = ImageFormat(rawValue: f), let w: Int = row["width"], let h: Int = row["height"] {
                 header = ImageHeader(format: format, width: w, height: h)
             }
-            return ClaimedPhoto(id: PhotoID(hex: sha)!, camera: CameraLabel(row["camera"]), paths: paths, header: header,
+            return ClaimedPhoto(id: PhotoID(hex: sha)!, camera: CameraLabel(row["camera"]), paths: paths,
+                                fingerprints: fingerprints, header: header,
                                 orientation: ImageOrientation(rawValue: row["orientation"]) ?? .up,
                                 attempts: row["attempts"])
         }

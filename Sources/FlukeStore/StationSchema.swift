@@ -10,6 +10,7 @@ enum StationSchema {
         m.registerMigration("v3-catalog-model", migrate: createCatalogModel)
         m.registerMigration("v4-review", migrate: createReviewLog)
         m.registerMigration("v5-sync", migrate: createSync)
+        m.registerMigration("v6-file-fingerprint", migrate: addFileFingerprint)
         return m
     }
 

@@ -1,3 +1,4 @@
+import FlukeStore
 import Foundation
 
 /// Size and modification time of a file, as lstat(2) reports them.
@@ -36,4 +37,15 @@ struct FileSnapshot: Equatable, Sendable {
     }
 
     var modified: Date { Date(timeIntervalSince1970: Double(mtimeNanoseconds) / 1e9) }
+}
+
+extension FileFingerprint {
+    /// The open file's fingerprint (fstat), nil when the call fails.
+    static func of(descriptor fd: Int32) -> FileFingerprint? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return FileFingerprint(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), byteSize: Int(st.st_size),
+                               mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                               ctimeNanoseconds: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+    }
 }

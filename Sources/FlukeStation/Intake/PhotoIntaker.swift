@@ -35,7 +35,7 @@ public struct PhotoIntaker: Sendable {
         if try log.isRecordedUnchanged(path: path, byteSize: before.byteSize, mtimeNanoseconds: before.mtimeNanoseconds) {
             return .unchanged
         }
-        let observation = FileObservation(path: path, camera: camera, byteSize: before.byteSize,
+        var observation = FileObservation(path: path, camera: camera, byteSize: before.byteSize,
                                           mtimeNanoseconds: before.mtimeNanoseconds)
         if kind == .rawSidecar {
             try log.recordSidecar(observation, format: (name as NSString).pathExtension)
@@ -51,11 +51,14 @@ public struct PhotoIntaker: Sendable {
         }
         defer { close(fd) }
         do {
+            let opened = FileFingerprint.of(descriptor: fd)
             let (id, bytesRead) = try ContentHasher.hash(descriptor: fd)
-            // A writer still at work changes the size or time under us: leave it for later.
-            guard let after = FileSnapshot.of(descriptor: fd), after == before, bytesRead == before.byteSize else {
+            // A writer still at work changes the size, the times or the file under us: leave it for later.
+            guard let after = FileSnapshot.of(descriptor: fd), after == before, bytesRead == before.byteSize,
+                  let hashed = FileFingerprint.of(descriptor: fd), hashed == opened else {
                 return .notReady
             }
+            observation.fingerprint = hashed
             let source = FileBytes(descriptor: fd, size: bytesRead)
             let verdict = try ImageInspector.inspect(source, maxPixels: maxPixels)
             let exif = (try? EXIFReader.read(source)) ?? EXIFData()

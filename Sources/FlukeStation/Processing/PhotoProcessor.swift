@@ -86,10 +86,13 @@ public struct PhotoProcessor: Sendable {
         return .done(sightingID: sighting, quality: quality, identification: identification)
     }
 
-    /// The first path whose bytes still hash to the photo's identity.
+    /// The bytes of the first path that still holds the photo: unchanged since intake hashed it
+    /// (the same file with the same size, mtime and ctime: see `FileFingerprint`), or else
+    /// hashing again to the photo's identity.
     private func readVerified(_ photo: ClaimedPhoto) -> [UInt8]? {
         for path in photo.paths {
-            guard let bytes = Self.readWholeFile(path) else { continue }
+            guard let (bytes, now) = Self.readWholeFileAndFingerprint(path) else { continue }
+            if let recorded = photo.fingerprints[path], recorded.isTrustworthy, now == recorded { return bytes }
             if ContentHasher.hash(bytes: bytes) == photo.id { return bytes }
         }
         return nil
@@ -97,7 +100,11 @@ public struct PhotoProcessor: Sendable {
 
     /// Reads a file straight into one array (no intermediate Data copy: photos are 5–30 MB and
     /// a board has little memory).
-    static func readWholeFile(_ path: String) -> [UInt8]? {
+    static func readWholeFile(_ path: String) -> [UInt8]? { readWholeFileAndFingerprint(path)?.bytes }
+
+    /// The bytes, and the file's fingerprint taken after reading them: a write during the read
+    /// has changed the ctime by then, so a fingerprint equal to intake's vouches for these bytes.
+    static func readWholeFileAndFingerprint(_ path: String) -> (bytes: [UInt8], fingerprint: FileFingerprint?)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -116,7 +123,7 @@ public struct PhotoProcessor: Sendable {
             // Bytes past a short read were never written: keep only what was read.
             count = done
         }
-        return complete ? bytes : nil
+        return complete ? (bytes, FileFingerprint.of(descriptor: fd)) : nil
     }
 
     /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)
