@@ -46,7 +46,7 @@ curator_token="$("$hub" curator add fuzz-curator --db "$db" 2>/dev/null)"
 
 # Rate limits high enough that schemathesis measures the contract, not the 429s (which the
 # Swift tests cover); port 0 lets the kernel pick a free one, read back from the first line.
-"$hub" serve --db "$db" --listen 127.0.0.1:0 --rate 100000 --burst 100000 --log-level warning >"$tmp/hub.log" 2>&1 &
+"$hub" serve --db "$db" --listen 127.0.0.1:0 --rate 100000 --burst 100000 --anonymous-rate 100000 --anonymous-burst 100000 --log-level warning >"$tmp/hub.log" 2>&1 &
 hub_pid=$!
 port=""
 for _ in $(seq 1 200); do
