@@ -1,3 +1,4 @@
+import FlukeAPI
 import FlukeStore
 import Foundation
 import GRDB
@@ -112,6 +113,37 @@ final class SyncFaultTests: XCTestCase {
         XCTAssertTrue(daemon.process.isRunning, "the daemon's sync loop survived the faults")
         XCTAssertTrue(daemon.log.contains("sync failed"), daemon.log.suffix(2000).description)
         try h.assertHubHoldsExactlyTheStationsItems()
+    }
+
+    /// The catalog's changes cut mid-answer (after 200 bytes: inside the JSON page). The station
+    /// applies nothing of a half page; once the link heals it applies every change exactly once,
+    /// and its cursor stands at the hub's last change.
+    func testCatalogPullCutMidResponseAppliesEachChangeOnce() async throws {
+        let h = try FaultHarness()
+        defer { h.close() }
+        try h.review(6)   // photos 1 and 4 are new whales: P-boat-a-0001 and P-boat-a-0002
+        XCTAssertEqual(try h.syncOnce().status, 0)
+        let curator = try h.hub.addToken("curator", "carla")
+        for provisional in ["P-boat-a-0001", "P-boat-a-0002"] {
+            let promoted = try await TestHTTP().send(.POST, h.hub.url + HubPath.promote, token: curator, body: try WireCoding.encode(
+                PromoteRequest(candidates: [CandidateRef(stationID: "boat-a", provisionalID: provisional)])))
+            XCTAssertEqual(promoted.status, 200, promoted.text)
+        }
+        h.proxy.inject(.cutResponse(afterBytes: 200), trigger: "GET /v1/catalog/changes", times: 2)
+        let pulled = try h.syncOnce()
+        XCTAssertEqual(pulled.status, 0, pulled.stdout.suffix(2000).description)
+        XCTAssertEqual(h.proxy.fired, 2)
+
+        let last = try await DatabaseQueue(path: h.hub.db).read { try Int64.fetchOne($0, sql: "SELECT MAX(seq) FROM catalog_change") }
+        XCTAssertEqual(try SyncOutbox(database: h.station.database).status().catalogCursor, try XCTUnwrap(last))
+        try await h.station.database.pool.read { db in
+            for (provisional, global) in [("P-boat-a-0001", "FW-00001"), ("P-boat-a-0002", "FW-00002")] {
+                XCTAssertEqual(try String.fetchOne(db, sql: "SELECT merged_into FROM individual WHERE id = ?", arguments: [provisional]), global)
+                XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting WHERE individual_id = ?", arguments: [global]), 1)
+                // Each reference embedding once, though its page was fetched three times.
+                XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM catalog_photo WHERE individual_id = ?", arguments: [global]), 1)
+            }
+        }
     }
 }
 
