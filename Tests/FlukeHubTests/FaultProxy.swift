@@ -180,15 +180,15 @@ private final class Connection: @unchecked Sendable {
         loop: while true {
             let n = recv(client, &buffer, buffer.count, 0)
             if n <= 0 { break }
-            var chunk = Data(buffer[0..<n])
+            let chunk = Data(buffer[0..<n])
             if sinceTrigger == nil, currentFault() == nil {
                 seen.append(chunk)
                 if let range = trigger.isEmpty ? Optional(seen.startIndex..<seen.startIndex) : seen.range(of: trigger) {
                     let fault = proxy.claimFault(fds: [client, upstream])
                     setFault(fault)
                     if fault != nil {
-                        // Count from the trigger: only the bytes at and after it belong to the faulted request.
-                        // (negative when the trigger began in an earlier read, whose bytes already went).
+                        // Count from the trigger: only the bytes at and after it belong to the faulted
+                        // request (`before` is negative when the trigger began in an earlier read).
                         let before = seen.distance(from: seen.startIndex, to: range.lowerBound) - (seen.count - chunk.count)
                         sinceTrigger = -before
                     }
@@ -199,7 +199,8 @@ private final class Connection: @unchecked Sendable {
             if case .cutRequest(let limit)? = currentFault(), let already = sinceTrigger {
                 let room = limit - already
                 if room < chunk.count {
-                    if room > 0 { chunk = chunk.prefix(room) ; _ = send(all: chunk, to: upstream) }
+                    // The hub gets exactly `limit` bytes of the request, then the connection dies.
+                    if room > 0 { _ = send(all: chunk.prefix(room), to: upstream) }
                     break loop
                 }
                 sinceTrigger = already + chunk.count
