@@ -122,6 +122,13 @@ public struct CatalogStore: Sendable {
         }
     }
 
+    /// Model versions that have catalog embeddings (the hub may send references made by several).
+    public func featureModelVersions() throws -> [String] {
+        try database.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT model_version FROM embedding WHERE catalog_photo_id IS NOT NULL ORDER BY 1")
+        }
+    }
+
     public func save(_ model: FittedModel) throws {
         try database.pool.write { db in
             try db.execute(sql: """

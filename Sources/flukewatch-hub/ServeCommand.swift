@@ -25,6 +25,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("burst"), help: "Requests a token may make at once before the rate applies.")
     var burst = HubLimits().burst
 
+    @Option(name: .customLong("anonymous-rate"), help: "Requests per second per client address without a valid token (429 above).")
+    var anonymousRate = HubLimits().anonymousPerSecond
+
+    @Option(name: .customLong("anonymous-burst"), help: "Requests without a valid token an address may make at once.")
+    var anonymousBurst = HubLimits().anonymousBurst
+
+    @Flag(name: .customLong("trust-forwarded-for"), help: "Behind a reverse proxy on loopback: count requests without a token under X-Forwarded-For's last address.")
+    var trustForwardedFor = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -36,8 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
         }
-        guard maxBatchBytes >= 1024, maxCropBytes >= 1024, rate > 0, burst >= 1 else {
-            throw ValidationError("--max-batch-bytes and --max-crop-bytes must be at least 1024, --rate above 0 and --burst at least 1")
+        guard maxBatchBytes >= 1024, maxCropBytes >= 1024, rate > 0, burst >= 1, anonymousRate > 0, anonymousBurst >= 1 else {
+            throw ValidationError("--max-batch-bytes and --max-crop-bytes must be at least 1024, --rate and --anonymous-rate above 0, --burst and --anonymous-burst at least 1")
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -51,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxCropBytes = maxCropBytes
         limits.requestsPerSecond = rate
         limits.burst = burst
+        limits.anonymousPerSecond = anonymousRate
+        limits.anonymousBurst = anonymousBurst
+        limits.trustForwardedFor = trustForwardedFor
         let database = hub.db ?? "$FLUKEWATCH_HUB_DB"
         try await HubServer(storage: storage, limits: limits).run(host: host, port: port, logger: logger) { bound in
             // One plain line on stdout that scripts (and the tests) wait for.

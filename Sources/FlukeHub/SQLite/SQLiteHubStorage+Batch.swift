@@ -71,6 +71,18 @@ extension SQLiteHubStorage {
             // A station's log is sent in order, so the latest arrival is the decision in force.
             try db.execute(sql: "UPDATE sighting SET review_state = ?, reviewed_individual_id = ? WHERE station = ? AND uuid = ?",
                            arguments: [r.state.rawValue, r.individualID, station, r.sightingID])
+            if r.action == .undo, let undone = r.undoes { try withdrawCandidate(undoneDecision: undone, station: station, db) }
         }
+    }
+
+    /// A station that undoes its new-individual decision takes the candidate back: while the
+    /// candidate is still open it leaves the curators' lists (rejected, with the reason). One a
+    /// curator already promoted or merged stays as it is: reversing that is a curator's call.
+    static func withdrawCandidate(undoneDecision: String, station: String, _ db: Database) throws {
+        guard let provisional = try String.fetchOne(db, sql: """
+            SELECT individual_id FROM review_decision WHERE station = ? AND uuid = ? AND action = 'new-individual'
+            """, arguments: [station, undoneDecision]) else { return }
+        try db.execute(sql: "UPDATE candidate SET status = 'rejected', reason = ? WHERE station = ? AND provisional_id = ? AND status = 'open'",
+                       arguments: ["withdrawn: station \(station) undid the new-individual decision \(undoneDecision)", station, provisional])
     }
 }

@@ -5,10 +5,13 @@ public struct HubRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `TokenAuthMiddleware`; nil only on routes that need no token.
     public var principal: Principal?
+    /// The peer's IP address (nil for a Unix socket): what requests without a token are limited by.
+    public var peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, who must be a station writing as `station`.

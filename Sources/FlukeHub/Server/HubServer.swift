@@ -19,7 +19,7 @@ public struct HubServer: Sendable {
         let router = Router(context: HubRequestContext.self)
         // Outermost first: every error becomes a Problem, then the token, then the rate limit.
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: TokenAuthMiddleware(storage: storage))
+        router.add(middleware: TokenAuthMiddleware(storage: storage, anonymous: AnonymousLimit(limits)))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: limits.requestsPerSecond, burst: limits.burst)))
         router.get(RouterPath(HubPath.health)) { _, _ in JSONResponse.make(Health(version: Self.version)) }
         StationRoutes(storage: storage, limits: limits).add(to: router)

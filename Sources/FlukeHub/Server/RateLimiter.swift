@@ -2,14 +2,15 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// A token bucket per principal: `burst` requests at once, refilled at `perSecond`. In memory:
-/// a restart forgives everyone, which is fine for a limit that protects the hub, not a quota.
-final class RateLimiter: Sendable {
+/// A token bucket per key (a principal, or a client address for requests without a valid
+/// token): `burst` requests at once, refilled at `perSecond`. In memory: a restart forgives
+/// everyone, which is fine for a limit that protects the hub, not a quota.
+final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     struct Bucket { var tokens: Double; var updated: ContinuousClock.Instant }
 
     let perSecond: Double
     let burst: Double
-    private let buckets = Mutex<[Principal: Bucket]>([:])
+    private let buckets = Mutex<[Key: Bucket]>([:])
 
     init(perSecond: Double, burst: Int) {
         self.perSecond = perSecond
@@ -17,14 +18,14 @@ final class RateLimiter: Sendable {
     }
 
     /// nil when the request may go ahead, else the seconds to wait.
-    func take(_ principal: Principal, now: ContinuousClock.Instant = .now) -> Int? {
+    func take(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { all in
-            var b = all[principal] ?? Bucket(tokens: burst, updated: now)
+            var b = all[key] ?? Bucket(tokens: burst, updated: now)
             let elapsed = now - b.updated
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             b.tokens = min(burst, b.tokens + seconds * perSecond)
             b.updated = now
-            defer { all[principal] = b }
+            defer { all[key] = b }
             if b.tokens >= 1 {
                 b.tokens -= 1
                 return nil
@@ -36,7 +37,7 @@ final class RateLimiter: Sendable {
 
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
-    let limiter: RateLimiter
+    let limiter: RateLimiter<Principal>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let principal = context.principal, let wait = limiter.take(principal) {

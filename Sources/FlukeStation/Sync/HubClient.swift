@@ -82,6 +82,9 @@ public final class HubClient: Sendable {
             let response = try await http.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return (Int(response.status.code), Data(buffer.readableBytesView))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            // Said in the operator's terms: a link that stalls is not a refusal, and the setting is named.
+            throw HubError.unreachable("\(method) \(base)\(path): no answer within \(timeout.nanoseconds / 1_000_000_000) s ([hub] timeout_seconds)")
         } catch {
             throw HubError.unreachable("\(method) \(base)\(path): \(error)")
         }

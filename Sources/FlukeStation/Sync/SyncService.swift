@@ -31,6 +31,7 @@ public final class SyncService: Service, Sendable {
     let outbox: SyncOutbox
     let applier: CatalogChangeApplier
     let client: HubClient
+    let refit: CatalogRefit
     let logger: Logger
 
     public init(config: StationConfig, settings: HubSettings, database: StationDatabase, logger: Logger) {
@@ -40,6 +41,7 @@ public final class SyncService: Service, Sendable {
         self.outbox = SyncOutbox(database: database)
         self.applier = CatalogChangeApplier(database: database)
         self.client = HubClient(settings: settings)
+        self.refit = CatalogRefit(store: CatalogStore(database: database), logger: logger)
         self.logger = logger
     }
 
@@ -174,6 +176,7 @@ public final class SyncService: Service, Sendable {
             report.changes.rejections += applied.rejections
             if !page.hasMore { break }
         }
+        refit.afterChanges(report.changes)
     }
 
     public func shutdown() async { await client.shutdown() }
