@@ -67,12 +67,15 @@ struct SyncItemBuilder {
             embedding = WireEmbedding(modelVersion: e["model_version"], vector: FloatBlob.decode(e["vector"]))
         }
         var cropSHA: String?, cropPath: String?, cropBytes = 0
-        if let path = row["thumbnail_path"] as String? {
+        // The fluke crop the station cut when it identified the photo; the whole-frame review
+        // thumbnail for photos processed before there was a catalog (or before crops were kept).
+        for path in [StateDirectoryLayout.flukeCrop(sha256: sha), row["thumbnail_path"] as String?].compactMap({ $0 }) {
             let full = path.hasPrefix("/") ? path : (stateDirectory as NSString).appendingPathComponent(path)
             if let bytes = FileManager.default.contents(atPath: full) {
                 cropSHA = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
                 cropPath = full
                 cropBytes = bytes.count
+                break
             }
         }
         let decision = SightingItem.Decision(rawValue: row["decision"]) ?? .awaitingIdentification

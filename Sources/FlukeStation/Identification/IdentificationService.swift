@@ -48,13 +48,21 @@ public final class IdentificationService: Sendable {
 
     /// Identifies a decoded photo; nil while there is no catalog to identify against.
     public func identify(_ image: DecodedImage, extractor: FeatureExtractor) throws -> IdentificationRecord? {
+        try identifyLocatingFluke(image, extractor: extractor)?.record
+    }
+
+    /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo).
+    public func identifyLocatingFluke(_ image: DecodedImage, extractor: FeatureExtractor) throws
+        -> (record: IdentificationRecord, box: FlukeBox?)?
+    {
         guard let index = current else { return nil }
-        let (vector, _) = try extractor.features(of: image, crop: crop)
+        let (vector, box) = try extractor.features(of: image, crop: crop)
         let (decision, candidates) = try index.identify(vector, topK: topK)
         let best = candidates.first
-        return IdentificationRecord(
+        let record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
             candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
             modelVersion: package.version, feature: vector, crop: crop.rawValue)
+        return (record, box)
     }
 }

@@ -79,7 +79,12 @@ public struct PhotoProcessor: Sendable {
         let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
                                         fullHeight: rotated ? header.width : header.height)
         let thumbnail = try writeThumbnail(image, id: photo.id)
-        let identification = try identifying.flatMap { try $0.service.identify(image, extractor: $0.extractor) }
+        let identified = try identifying.flatMap { try $0.service.identifyLocatingFluke(image, extractor: $0.extractor) }
+        let identification = identified?.record
+        if let identified {
+            // The fluke as identified, for the review page and the hub; a cache the page can remake.
+            try? writeFlukeCrop(image, box: identified.box, id: photo.id)
+        }
         let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
                                                                           identification: identification))
         _ = try? autoConfirmer.confirmIfConfident(sighting)   // on failure the sighting waits for a person
@@ -124,6 +129,16 @@ public struct PhotoProcessor: Sendable {
             count = done
         }
         return complete ? (bytes, FileFingerprint.of(descriptor: fd)) : nil
+    }
+
+    /// The fluke crop (`StateDirectoryLayout.flukeCrop`) in the thumbnails' width and a 4:3 frame,
+    /// widened with the photo around the box rather than distorted.
+    private func writeFlukeCrop(_ image: DecodedImage, box: FlukeBox?, id: PhotoID) throws {
+        let crop = try FlukeFinder.crop(image, to: box, margin: 2 * FlukeFinder.defaultMargin, width: thumbnailSize,
+                                        height: thumbnailSize * 3 / 4, fit: .keepAspect)
+        let url = URL(fileURLWithPath: stateDirectory).appendingPathComponent(StateDirectoryLayout.flukeCrop(sha256: id.hex))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(try crop.jpegData(quality: 85)).write(to: url, options: .atomic)
     }
 
     /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)

@@ -32,7 +32,7 @@ struct ReviewImages: Sendable {
     /// (a camera card wiped after the season), nil when there is neither.
     func sightingCrop(_ sighting: Int64) async throws -> [UInt8]? {
         guard let source = try queries.photoSource(sighting: sighting), Self.isSHA256(source.sha256) else { return nil }
-        let cached = "\(cropRoot)/\(source.sha256.prefix(2))/\(source.sha256).jpg"
+        let cached = (stateDirectory as NSString).appendingPathComponent(StateDirectoryLayout.flukeCrop(sha256: source.sha256))
         if let bytes = PhotoProcessor.readWholeFile(cached) { return bytes }
         let (size, analysis) = (cropSize, analysisSize)
         let made = await onDecodeQueue {
