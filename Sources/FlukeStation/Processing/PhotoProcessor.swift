@@ -136,19 +136,16 @@ public struct PhotoProcessor: Sendable {
     private func writeFlukeCrop(_ image: DecodedImage, box: FlukeBox?, id: PhotoID) throws {
         let crop = try FlukeFinder.crop(image, to: box, margin: 2 * FlukeFinder.defaultMargin, width: thumbnailSize,
                                         height: thumbnailSize * 3 / 4, fit: .keepAspect)
-        let url = URL(fileURLWithPath: stateDirectory).appendingPathComponent(StateDirectoryLayout.flukeCrop(sha256: id.hex))
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(try crop.jpegData(quality: 85)).write(to: url, options: .atomic)
+        try DerivedFile.store(try crop.jpegData(quality: 85),
+                              at: (stateDirectory as NSString).appendingPathComponent(StateDirectoryLayout.flukeCrop(sha256: id.hex)))
     }
 
     /// `thumbnails/ab/abcdef….jpg` under the state directory, written atomically (temp + rename)
     /// so a crash never leaves half a thumbnail. Returns the path relative to the state directory.
     private func writeThumbnail(_ image: DecodedImage, id: PhotoID) throws -> String {
         let relative = "thumbnails/\(id.hex.prefix(2))/\(id.hex).jpg"
-        let url = URL(fileURLWithPath: stateDirectory).appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let data = Data(try image.jpegData(maxSide: thumbnailSize, quality: 82))
-        try data.write(to: url, options: .atomic)
+        try DerivedFile.store(try image.jpegData(maxSide: thumbnailSize, quality: 82),
+                              at: (stateDirectory as NSString).appendingPathComponent(relative))
         return relative
     }
 }
