@@ -5,7 +5,7 @@ import Foundation
 import XCTest
 
 /// The hub on a real PostgreSQL server that fails under it: the hub SIGKILLed, the server
-/// crashed (`pg_ctl -m immediate`, recovery at restart) and restarted cleanly while the hub
+/// crashed (SIGQUIT, an immediate shutdown: recovery at restart) and restarted cleanly while the hub
 /// keeps running, all mid-sync. Each test that restarts the server has a server of its own.
 final class HubPostgresFaultTests: XCTestCase {
     let http = TestHTTP()
