@@ -13,7 +13,7 @@ struct BenchResult {
     var line: String {
         let sorted = latenciesMs.sorted()
         func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
-        return String(format: "%-11@ %8d  %9d  %7.2f  %11.0f  %6.1f  %6.1f  %6.1f", backend as NSString, stations, sightings, seconds,
+        return backend.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: " %8d  %9d  %7.2f  %11.0f  %6.1f  %6.1f  %6.1f", stations, sightings, seconds,
                       Double(sightings) / seconds, pct(0.50), pct(0.99), sorted.last ?? 0)
     }
 }
