@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "flukewatch", targets: ["flukewatch"]),
         .executable(name: "flukewatch-bench", targets: ["flukewatch-bench"]),
         .executable(name: "flukewatch-hub", targets: ["flukewatch-hub"]),
+        .executable(name: "flukewatch-hub-bench", targets: ["flukewatch-hub-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // The station's client for the hub (FlukeStation/Sync).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The hub's optional PostgreSQL storage (FlukeHub/Postgres), for several hub replicas.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // MARK: System libraries (found with pkg-config; installed by scripts/setup.sh)
@@ -84,6 +88,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
 
         // MARK: Photos the project makes itself (demo, tests, benchmarks)
@@ -104,6 +110,12 @@ let package = Package(
             "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "CFlukeReference",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The hub's load benchmark: N stations syncing at once, SQLite against PostgreSQL.
+        .executableTarget(name: "flukewatch-hub-bench", dependencies: [
+            "FlukeAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
 
         // MARK: Tests

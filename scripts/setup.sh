@@ -15,6 +15,7 @@ packages=(
   util-linux bsdutils    # unshare, nsenter, script: the system test boots systemd in namespaces
   python3                # the system test reads journalctl -o json with it
   chromium               # the review page's browser test (headless, driven over the DevTools pipe)
+  postgresql             # the hub's PostgreSQL backend: its tests start a throwaway server (initdb, pg_ctl)
 )
 
 missing=()
@@ -32,3 +33,4 @@ fi
 
 pkg-config --exists opencv4 openblas libsystemd || { echo "setup: pkg-config cannot find opencv4, openblas or libsystemd" >&2; exit 1; }
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected Swift 6.x, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "setup: PostgreSQL's initdb is missing under /usr/lib/postgresql/*/bin" >&2; exit 1; }

@@ -31,7 +31,7 @@ struct Add<R: RoleKind>: AsyncParsableCommand {
         guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) != nil else {
             throw ValidationError("a name is 1–64 letters, digits, '.', '_' or '-' (starting with a letter or digit); got \"\(name)\"")
         }
-        let storage = try hub.open()
+        let storage = try await hub.open().storage
         let token = Tokens.generate()
         do {
             try await storage.addPrincipal(Principal(role: R.role, name: name), tokenSHA256: Tokens.sha256Hex(token))
@@ -55,7 +55,7 @@ struct Revoke<R: RoleKind>: AsyncParsableCommand {
     @Argument var name: String
 
     func run() async throws {
-        let storage = try hub.open()
+        let storage = try await hub.open().storage
         guard try await storage.revokePrincipal(Principal(role: R.role, name: name)) else {
             throw HubCLIError("no live \(R.role.rawValue) \(name); `flukewatch-hub \(R.role.rawValue) list` shows them")
         }
@@ -70,7 +70,7 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         let formatter = ISO8601DateFormatter()
-        for p in try await hub.open().principals() {
+        for p in try await hub.open().storage.principals() {
             let state = p.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "live"
             print("\(p.principal.role.rawValue)\t\(p.principal.name)\tcreated \(formatter.string(from: p.createdAt))\t\(state)")
         }

@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "flukewatch-hub")
-        let storage = try hub.open()
+        let (storage, described) = try await hub.open(logger: logger)
         var limits = HubLimits()
         limits.maxBatchBytes = maxBatchBytes
         limits.maxCropBytes = maxCropBytes
@@ -63,10 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         limits.anonymousPerSecond = anonymousRate
         limits.anonymousBurst = anonymousBurst
         limits.trustForwardedFor = trustForwardedFor
-        let database = hub.db ?? "$FLUKEWATCH_HUB_DB"
         try await HubServer(storage: storage, limits: limits).run(host: host, port: port, logger: logger) { bound in
             // One plain line on stdout that scripts (and the tests) wait for.
-            FileHandle.standardOutput.write(Data("flukewatch-hub listening on \(host):\(bound) (database \(database))\n".utf8))
+            FileHandle.standardOutput.write(Data("flukewatch-hub listening on \(host):\(bound) (\(described))\n".utf8))
         }
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import NIOCore
 import NIOHTTP1
 import XCTest
@@ -80,19 +81,44 @@ final class BackgroundProcess {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
 
-/// A `flukewatch-hub serve` process on 127.0.0.1 with its own database in a temp folder.
+/// Where a hub under test keeps its data: SQLite in its temp folder, or a fresh database in a
+/// real PostgreSQL server (PostgresCluster).
+enum HubBackend {
+    case sqlite
+    case postgres(PostgresCluster)
+}
+
+/// A `flukewatch-hub serve` process on 127.0.0.1 with its own database (see `HubBackend`).
 final class HubUnderTest {
     let root: URL
+    let backend: HubBackend
+    /// The PostgreSQL URL of this hub's database (postgres backend only).
+    private(set) var postgresURL: String?
     var db: String { root.appendingPathComponent("hub.sqlite").path }
+    /// The `--db PATH` or `--postgres URL` every `flukewatch-hub` command of this hub gets.
+    var storageArguments: [String] { postgresURL.map { ["--postgres", $0] } ?? ["--db", db] }
     var logPath: String { root.appendingPathComponent("hub.log").path }
     private(set) var port = 0
     private(set) var process: BackgroundProcess?
     let extraArguments: [String]
 
-    init(_ extraArguments: [String] = []) throws {
+    /// `sharing`: a replica on the other hub's PostgreSQL database rather than a fresh one.
+    init(_ extraArguments: [String] = [], backend: HubBackend = .sqlite, sharing other: HubUnderTest? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("fw-hub-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         self.extraArguments = extraArguments
+        self.backend = backend
+        if case .postgres(let cluster) = backend { postgresURL = try other?.postgresURL ?? cluster.createDatabase() }
+    }
+
+    /// Every (station, item) the hub stores, as "station/item_id", read straight from its database.
+    func items() throws -> [String] {
+        switch backend {
+        case .sqlite:
+            return try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: "SELECT station || '/' || item_id FROM item ORDER BY 1") }
+        case .postgres(let cluster):
+            return try cluster.psql(PostgresCluster.databaseName(postgresURL!), "SELECT station || '/' || item_id FROM item ORDER BY 1")
+        }
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
@@ -100,7 +126,7 @@ final class HubUnderTest {
     /// Starts the hub (on the same port as before after a restart) and waits until it listens.
     func start() throws {
         let before = (try? String(contentsOfFile: logPath, encoding: .utf8))?.components(separatedBy: "listening on").count ?? 1
-        process = try BackgroundProcess("flukewatch-hub", ["serve", "--db", db, "--listen", "127.0.0.1:\(port)"] + extraArguments,
+        process = try BackgroundProcess("flukewatch-hub", ["serve"] + storageArguments + ["--listen", "127.0.0.1:\(port)"] + extraArguments,
                                         logPath: logPath)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -121,7 +147,7 @@ final class HubUnderTest {
 
     /// `flukewatch-hub station|curator add NAME`: the token it printed.
     func addToken(_ role: String, _ name: String) throws -> String {
-        let r = try runTool("flukewatch-hub", [role, "add", name, "--db", db])
+        let r = try runTool("flukewatch-hub", [role, "add", name] + storageArguments)
         guard r.status == 0 else { throw NSError(domain: "hub", code: 2, userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

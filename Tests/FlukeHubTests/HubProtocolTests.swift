@@ -5,10 +5,13 @@ import NIOHTTP1
 import XCTest
 
 /// The hub as a real process on 127.0.0.1, driven over HTTP: idempotency, conflicts, and every
-/// way a request can be wrong answered with a 4xx that says why, never a 5xx.
-final class HubProtocolTests: XCTestCase {
+/// way a request can be wrong answered with a 4xx that says why, never a 5xx. On SQLite here;
+/// HubProtocolPostgresTests runs the same tests on PostgreSQL.
+class HubProtocolTests: XCTestCase {
     var hub: HubUnderTest!
     let http = TestHTTP()
+
+    func makeBackend() throws -> HubBackend { .sqlite }
 
     override func tearDown() async throws {
         hub?.stop()
@@ -24,7 +27,7 @@ final class HubProtocolTests: XCTestCase {
     func batch(_ items: SyncItem...) throws -> Data { try WireCoding.encode(Batch(items: items)) }
 
     func testResendIsANoOpAndChangedContentIs409NamingTheFields() async throws {
-        hub = try HubUnderTest()
+        hub = try HubUnderTest(backend: try makeBackend())
         try hub.start()
         let token = try hub.addToken("station", "boat-a")
         let url = hub.url + HubPath.batches(station: "boat-a")
@@ -57,7 +60,7 @@ final class HubProtocolTests: XCTestCase {
     }
 
     func testTokensAndBadInputAreRefusedWith4xxThatSayWhy() async throws {
-        hub = try HubUnderTest(["--max-batch-bytes", "4096", "--max-crop-bytes", "2048"])
+        hub = try HubUnderTest(["--max-batch-bytes", "4096", "--max-crop-bytes", "2048"], backend: try makeBackend())
         try hub.start()
         let a = try hub.addToken("station", "boat-a")
         let b = try hub.addToken("station", "boat-b")
@@ -125,7 +128,7 @@ final class HubProtocolTests: XCTestCase {
         // A revoked token stops working at once, without a restart.
         let answer6 = try await http.send(.POST, url, token: a, body: ok)
         XCTAssertEqual(answer6.status, 200)
-        XCTAssertEqual(try runTool("flukewatch-hub", ["station", "revoke", "boat-a", "--db", hub.db]).status, 0)
+        XCTAssertEqual(try runTool("flukewatch-hub", ["station", "revoke", "boat-a"] + hub.storageArguments).status, 0)
         expect(401, "invalid-token", try await http.send(.POST, url, token: a, body: ok))
 
         // Garbage of every shape: never a 5xx.
@@ -148,7 +151,7 @@ final class HubProtocolTests: XCTestCase {
     }
 
     func testEachTokenIsRateLimitedWith429AndRetryAfter() async throws {
-        hub = try HubUnderTest(["--rate", "1", "--burst", "3"])
+        hub = try HubUnderTest(["--rate", "1", "--burst", "3"], backend: try makeBackend())
         try hub.start()
         let a = try hub.addToken("station", "boat-a")
         let b = try hub.addToken("station", "boat-b")

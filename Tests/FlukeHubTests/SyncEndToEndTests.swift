@@ -6,22 +6,22 @@ import GRDB
 import XCTest
 
 /// Real stations (`flukewatch sync`) and a real hub (`flukewatch-hub serve`) on loopback.
-final class SyncEndToEndTests: XCTestCase {
+/// On SQLite here; SyncEndToEndPostgresTests runs them on PostgreSQL.
+class SyncEndToEndTests: XCTestCase {
     let http = TestHTTP()
+
+    func makeBackend() throws -> HubBackend { .sqlite }
 
     override func tearDown() async throws { await http.shutdown() }
 
     /// The hub held as the test reads it: every (station, item) it stores.
-    func hubItems(_ hub: HubUnderTest) throws -> [String] {
-        let pool = try DatabaseQueue(path: hub.db)
-        return try pool.read { try String.fetchAll($0, sql: "SELECT station || '/' || item_id FROM item ORDER BY 1") }
-    }
+    func hubItems(_ hub: HubUnderTest) throws -> [String] { try hub.items() }
 
     /// While a station syncs 120 decisions in small rounds, the hub is SIGKILLed and restarted
     /// and the syncing station is SIGKILLed and restarted, several times each. Afterwards the
     /// hub holds exactly the station's items — none lost, none twice — and the outbox is drained.
     func testHubAndStationKilledMidSyncLoseNothingAndCountNothingTwice() throws {
-        let hub = try HubUnderTest()
+        let hub = try HubUnderTest(backend: try makeBackend())
         try hub.start()
         let token = try hub.addToken("station", "boat-a")
         let station = try TestStation("boat-a")
@@ -78,7 +78,7 @@ final class SyncEndToEndTests: XCTestCase {
     /// the same. The curator sees the look-alikes grouped, promotes them to one individual and
     /// merges the other in; after their next sync both stations' sighting logs name the one global id.
     func testTwoStationsCandidatesBecomeOneGlobalIndividual() async throws {
-        let hub = try HubUnderTest()
+        let hub = try HubUnderTest(backend: try makeBackend())
         try hub.start()
         defer { hub.stop() }
         let a = try TestStation("boat-a"), b = try TestStation("boat-b")

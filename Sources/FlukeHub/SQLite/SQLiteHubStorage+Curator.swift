@@ -99,7 +99,7 @@ extension SQLiteHubStorage {
         var changes = [try record(.assignment(stationID: row["station"], provisionalID: row["provisional_id"], individualID: individual),
                                   curator: curator, db)]
         if let model = row["model_version"] as String?, let blob = row["embedding"] as Data? {
-            let embedding = WireEmbedding(modelVersion: model, vector: floats(blob))
+            let embedding = WireEmbedding(modelVersion: model, vector: LookAlikeGroups.floats(blob))
             changes.append(try record(.referenceEmbedding(individualID: individual, embedding: embedding, cropSHA256: row["crop_sha256"]),
                                       curator: curator, db))
         }

@@ -2,7 +2,7 @@ import FlukeAPI
 import Foundation
 
 /// Everything the hub keeps, behind one protocol so the server does not care where: embedded
-/// SQLite (the default, one file) or, later, PostgreSQL for a group with many stations.
+/// SQLite (the default, one file) or PostgreSQL (several hub replicas on one database).
 ///
 /// Every method is one transaction: a batch, a crop or a curator action is stored whole or not at all.
 public protocol HubStorage: Sendable {
