@@ -4,8 +4,11 @@ import Foundation
 import XCTest
 
 /// A station that undoes a new-individual decision takes its candidate back from the hub.
-final class CandidateWithdrawalTests: XCTestCase {
+class CandidateWithdrawalTests: XCTestCase {
     let http = TestHTTP()
+
+    /// The hub's storage; `CandidateWithdrawalPostgresTests` runs the same tests on PostgreSQL.
+    func makeBackend() throws -> HubBackend { .sqlite }
 
     func candidates(_ hub: HubUnderTest, curator: String, status: String? = nil) async throws -> [Candidate] {
         let answer = try await http.send(.GET, hub.url + HubPath.candidates + (status.map { "?status=\($0)" } ?? ""), token: curator)
@@ -22,7 +25,7 @@ final class CandidateWithdrawalTests: XCTestCase {
     /// the open list. Deciding "new whale" again gives a fresh provisional id the hub takes
     /// without a conflict, and nothing is set aside on the station.
     func testUndoneNewIndividualIsWithdrawnFromTheCuratorsList() async throws {
-        let hub = try HubUnderTest()
+        let hub = try HubUnderTest(backend: try makeBackend())
         try hub.start()
         defer { hub.stop() }
         let station = try TestStation("boat-a")
@@ -63,7 +66,7 @@ final class CandidateWithdrawalTests: XCTestCase {
     /// Once a curator has promoted a candidate, a station's late undo does not silently unmake
     /// a global individual: the candidate stays promoted.
     func testUndoAfterPromotionLeavesTheCuratorsDecision() async throws {
-        let hub = try HubUnderTest()
+        let hub = try HubUnderTest(backend: try makeBackend())
         try hub.start()
         defer { hub.stop() }
         let station = try TestStation("boat-a")

@@ -29,3 +29,16 @@ final class SyncEndToEndPostgresTests: SyncEndToEndTests {
         try await super.testTwoStationsCandidatesBecomeOneGlobalIndividual()
     }
 }
+
+/// A station's undo withdrawing its candidate, with the hub on PostgreSQL.
+final class CandidateWithdrawalPostgresTests: CandidateWithdrawalTests {
+    override func makeBackend() throws -> HubBackend { .postgres(try PostgresCluster.shared()) }
+
+    override func testUndoneNewIndividualIsWithdrawnFromTheCuratorsList() async throws {
+        try await super.testUndoneNewIndividualIsWithdrawnFromTheCuratorsList()
+    }
+
+    override func testUndoAfterPromotionLeavesTheCuratorsDecision() async throws {
+        try await super.testUndoAfterPromotionLeavesTheCuratorsDecision()
+    }
+}

@@ -89,6 +89,22 @@ extension PostgresHubStorage {
                 UPDATE sighting SET review_state = \(r.state.rawValue), reviewed_individual_id = \(r.individualID)
                 WHERE station = \(station) AND uuid = \(r.sightingID)
                 """, logger: logger)
+            if r.action == .undo, let undone = r.undoes { try await withdrawCandidate(undoneDecision: undone, station: station, db) }
         }
+    }
+
+    /// As on SQLite (`SQLiteHubStorage.withdrawCandidate`): a station that undoes its
+    /// new-individual decision takes the still-open candidate back; one a curator already
+    /// promoted or merged stays.
+    func withdrawCandidate(undoneDecision: String, station: String, _ db: PostgresConnection) async throws {
+        guard let row = try await db.rows("""
+            SELECT individual_id FROM review_decision
+            WHERE station = \(station) AND uuid = \(undoneDecision) AND action = 'new-individual'
+            """, logger).first, let provisional = try row["individual_id"].decode(String?.self) else { return }
+        let reason = "withdrawn: station \(station) undid the new-individual decision \(undoneDecision)"
+        try await db.query("""
+            UPDATE candidate SET status = 'rejected', reason = \(reason)
+            WHERE station = \(station) AND provisional_id = \(provisional) AND status = 'open'
+            """, logger: logger)
     }
 }
