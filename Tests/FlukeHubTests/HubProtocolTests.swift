@@ -53,6 +53,13 @@ class HubProtocolTests: XCTestCase {
         let retry = try await http.send(.POST, url, token: token, body: try batch(sighting("s-4")))
         XCTAssertEqual((retry.json["results"] as? [[String: String]])?.first?["status"], "accepted")
 
+        // One id twice in the same batch: refused with a 400 that names it, never a 5xx.
+        for copies in [[sighting("s-5"), sighting("s-5")], [sighting("s-6"), sighting("s-6", camera: "stern")]] {
+            let twice = try await http.send(.POST, url, token: token, body: try batch(copies[0], copies[1]))
+            XCTAssertEqual(twice.status, 400, twice.text)
+            XCTAssertTrue(twice.text.contains("appears twice"), twice.text)
+        }
+
         // Same content with keys in another order and other whitespace is still a duplicate.
         let raw = #"{ "items": [ {"camera":"bow","kind":"sighting","item_id":"s-2","photo_sha256":"\#(String(repeating: "a", count: 64))","captured_at":"2026-07-14T09:00:00-03:00","latitude":-23.8,"longitude":-45.3,"decision":"new","embedding":{"dimension":3,"model_version":"m1","f32le_base64":"\#(WireEmbedding(modelVersion: "m1", vector: [1, 0, 0.5]).f32leBase64)"}} ] }"#
         let reordered = try await http.send(.POST, url, token: token, body: Data(raw.utf8))
