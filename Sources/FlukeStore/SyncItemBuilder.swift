@@ -20,6 +20,8 @@ struct SyncItemBuilder {
     }
 
     let stateDirectory: String
+    /// `[hub] send_full_frames`: the photo itself (hash-checked) instead of its fluke crop.
+    var fullFrames = false
 
     func items(kind: String, payloadJSON: String, _ db: Database) throws -> [Built] {
         guard kind == ReviewOutbox.kind else { throw SyncPrepareError.unknownKind(kind) }
@@ -52,7 +54,8 @@ struct SyncItemBuilder {
         return out
     }
 
-    /// The sighting as facts (capture, machine's call, embedding) with its review thumbnail as the crop.
+    /// The sighting as facts (capture, machine's call, embedding) with its fluke crop (or, when
+    /// configured, its full frame) as the image the hub keeps.
     private func sightingParts(uuid: String, _ db: Database) throws -> Built? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT s.uuid, s.photo_sha256, s.decision, s.candidates_json, s.score, s.model_version,
@@ -69,10 +72,15 @@ struct SyncItemBuilder {
         var cropSHA: String?, cropPath: String?, cropBytes = 0
         // The fluke crop the station cut when it identified the photo; the whole-frame review
         // thumbnail for photos processed before there was a catalog (or before crops were kept).
-        for path in [StateDirectoryLayout.flukeCrop(sha256: sha), row["thumbnail_path"] as String?].compactMap({ $0 }) {
+        // With full frames configured, the photo itself first (a path whose bytes still hash to it).
+        let originals = fullFrames
+            ? try String.fetchAll(db, sql: "SELECT path FROM photo_file WHERE photo_sha256 = ? ORDER BY id", arguments: [sha]) : []
+        for path in originals + [StateDirectoryLayout.flukeCrop(sha256: sha), row["thumbnail_path"] as String?].compactMap({ $0 }) {
             let full = path.hasPrefix("/") ? path : (stateDirectory as NSString).appendingPathComponent(path)
             if let bytes = FileManager.default.contents(atPath: full) {
-                cropSHA = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                if originals.contains(path), digest != sha { continue }   // changed since intake: not this photo
+                cropSHA = digest
                 cropPath = full
                 cropBytes = bytes.count
                 break

@@ -25,8 +25,8 @@ public struct SyncOutbox: Sendable {
     /// `limit` rows). A row that cannot be expanded is parked with the reason, not retried forever.
     /// Returns the number of rows prepared and parked.
     @discardableResult
-    public func prepare(stateDirectory: String, limit: Int = 200) throws -> (prepared: Int, parked: Int) {
-        let builder = SyncItemBuilder(stateDirectory: stateDirectory)
+    public func prepare(stateDirectory: String, fullFrames: Bool = false, limit: Int = 200) throws -> (prepared: Int, parked: Int) {
+        let builder = SyncItemBuilder(stateDirectory: stateDirectory, fullFrames: fullFrames)
         return try database.pool.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, kind, payload_json FROM sync_outbox

@@ -18,6 +18,9 @@ public struct HubSettings: Sendable, Equatable {
     public var retryMaxSeconds: Double = 900
     /// One request's time limit.
     public var timeoutSeconds: Double = 30
+    /// Send each photo's full frame instead of its fluke crop (a wide link, and a hub whose
+    /// `--max-crop-bytes` admits whole photos). Off: the crop, a few tens of kilobytes.
+    public var sendFullFrames = false
 
     public init(url: URL, token: String) {
         self.url = url
@@ -68,6 +71,7 @@ extension HubSettings {
             guard v >= 1, v <= 600 else { throw s.error("timeout_seconds", "expected 1 to 600 seconds, got \(v)") }
             h.timeoutSeconds = v
         }
+        if let v = try s.bool("send_full_frames") { h.sendFullFrames = v }
         try s.finish()
         return h
     }

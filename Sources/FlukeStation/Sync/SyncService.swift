@@ -98,7 +98,7 @@ public final class SyncService: Service, Sendable {
 
     private func roundBody() async throws -> RoundReport {
         var report = RoundReport()
-        while try outbox.prepare(stateDirectory: stateDirectory).prepared > 0 {}
+        while try outbox.prepare(stateDirectory: stateDirectory, fullFrames: settings.sendFullFrames).prepared > 0 {}
         var budget = settings.maxBytesPerRound
         var itemCap = settings.batchItems
         while budget > 0 {
