@@ -3,6 +3,7 @@ import FlukeCore
 import FlukeStore
 import Foundation
 import GRDB
+import Synchronization
 import XCTest
 
 /// Real stations (`flukewatch sync`) and a real hub (`flukewatch-hub serve`) on loopback.
@@ -95,10 +96,14 @@ class SyncEndToEndTests: XCTestCase {
         let pa2 = try a.newIndividual(aSecond)
         let pb1 = try b.newIndividual(bFirst)
         XCTAssertEqual([pa1, pa2, pb1], ["P-boat-a-0001", "P-boat-a-0002", "P-boat-b-0001"])
-        for s in [a, b] {
-            let r = try runTool("flukewatch", ["sync", "--once", "--config", s.configPath])
-            XCTAssertEqual(r.status, 0, r.stderr)
+        // Both stations sync at the same time, as boats reaching port together would.
+        let configs = [a.configPath, b.configPath]
+        let outcomes = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: configs.count) { i in
+            let r = try? runTool("flukewatch", ["sync", "--once", "--config", configs[i]])
+            outcomes.withLock { $0.append(r.map { $0.status == 0 ? "ok" : "exit \($0.status): \($0.stderr)" } ?? "did not start") }
         }
+        XCTAssertEqual(outcomes.withLock { $0 }, ["ok", "ok"])
 
         let groups = try await http.send(.GET, hub.url + HubPath.candidateGroups + "?min_similarity=0.9", token: curator)
         XCTAssertEqual(groups.status, 200, groups.text)
