@@ -17,12 +17,7 @@ final class HubPostgresFaultTests: XCTestCase {
         defer { hub.stop() }
         let token = try hub.addToken("station", "boat-a")
         let station = try TestStation("boat-a")
-        var rng = SystemRandomNumberGenerator()
-        for i in 0..<120 {
-            let s = try station.addSighting(decision: i % 3 == 0 ? .new : .match, feature: Vectors.random(64, seed: &rng),
-                                            candidates: i % 3 == 0 ? [] : [("HW-1", 0.9)])
-            if i % 3 == 0 { _ = try station.newIndividual(s) } else { try station.confirm(s) }
-        }
+        try station.addReviewedSightings(120)
         // Small rounds (about four items each) so every fault lands mid-drain.
         try station.writeConfig(hubURL: hub.url, token: token, maxBytesPerRound: 6000, batchItems: 4)
         let logPath = station.root.appendingPathComponent("sync.log").path

@@ -42,6 +42,17 @@ final class TestStation {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// `count` sightings, a third of them marked as new individuals and the rest confirmed as
+    /// HW-1 (once synced: a sighting and a decision each, plus a candidate per new individual).
+    func addReviewedSightings(_ count: Int) throws {
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<count {
+            let s = try addSighting(decision: i % 3 == 0 ? .new : .match, feature: Vectors.random(64, seed: &rng),
+                                    candidates: i % 3 == 0 ? [] : [("HW-1", 0.9)])
+            if i % 3 == 0 { _ = try newIndividual(s) } else { try confirm(s) }
+        }
+    }
+
     /// A processed photo with a sighting, an embedding and a thumbnail; returns the sighting's row id.
     func addSighting(decision: SightingDecision, feature: [Float], candidates: [(String, Double)] = []) throws -> Int64 {
         photos += 1
