@@ -1,5 +1,6 @@
 import Crypto
 import FlukeAPI
+import FlukeCore
 import Foundation
 import GRDB
 
@@ -78,7 +79,7 @@ struct SyncItemBuilder {
         for path in originals + [StateDirectoryLayout.flukeCrop(sha256: sha), row["thumbnail_path"] as String?].compactMap({ $0 }) {
             let full = path.hasPrefix("/") ? path : (stateDirectory as NSString).appendingPathComponent(path)
             if let bytes = FileManager.default.contents(atPath: full) {
-                let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                let digest = PhotoID(digest: SHA256.hash(data: bytes)).hex
                 if originals.contains(path), digest != sha { continue }   // changed since intake: not this photo
                 cropSHA = digest
                 cropPath = full

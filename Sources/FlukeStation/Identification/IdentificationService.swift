@@ -46,13 +46,9 @@ public final class IdentificationService: Sendable {
         try FeatureExtractor(package: package, recipe: current?.recipe ?? .station)
     }
 
-    /// Identifies a decoded photo; nil while there is no catalog to identify against.
-    public func identify(_ image: DecodedImage, extractor: FeatureExtractor) throws -> IdentificationRecord? {
-        try identifyLocatingFluke(image, extractor: extractor)?.record
-    }
-
-    /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo).
-    public func identifyLocatingFluke(_ image: DecodedImage, extractor: FeatureExtractor) throws
+    /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo);
+    /// nil while there is no catalog to identify against.
+    public func identify(_ image: DecodedImage, extractor: FeatureExtractor) throws
         -> (record: IdentificationRecord, box: FlukeBox?)?
     {
         guard let index = current else { return nil }

@@ -2,31 +2,35 @@ import FlukeCore
 import FlukeVision
 import Foundation
 
-/// A photo's bytes as a small upright JPEG, for pages and reports (catalog photos on the review
-/// page, failure pairs in the evaluation report). Decodes at reduced size, as the station does.
+/// A photo's bytes as small upright JPEGs, for pages, reports and the hub: the whole frame
+/// (catalog photos on the review page, failure pairs in the evaluation report) or the fluke crop.
+/// Decodes at reduced size, as the station does.
 enum PhotoThumbnail {
     static func jpeg(of bytes: [UInt8], maxSide: Int, quality: Int = 82) -> [UInt8]? {
-        guard case .image(let header)? = try? ImageInspector.inspect(MemoryBytes(bytes), maxPixels: 150_000_000) else { return nil }
-        let orientation = (try? EXIFReader.read(MemoryBytes(bytes)))?.orientation ?? .up
-        guard let image = try? PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: maxSide),
-                                                   orientation: orientation) else { return nil }
-        return try? image.jpegData(maxSide: maxSide, quality: quality)
+        try? decodeUpright(bytes, minLongSide: maxSide)?.jpegData(maxSide: maxSide, quality: quality)
     }
 
-    /// The fluke (as the station's finder places it, plus a margin) in a `width`×`height` frame,
-    /// widened with the photo around it to that shape rather than distorted: what a reviewer
-    /// compares. With `findFluke` false (catalogs of photos already cropped) the whole photo.
-    /// Decodes at the station's analysis size, so the crop matches what was identified.
-    static func flukeCrop(of bytes: [UInt8], width: Int, height: Int, findFluke: Bool,
-                          analysisSize: Int, quality: Int = 85) -> [UInt8]? {
+    /// The fluke crop of a photo's bytes, decoded at the station's analysis size so the crop
+    /// matches what was identified. With `findFluke` false (catalogs of photos already cropped),
+    /// or when no fluke is found, the whole photo in the same frame.
+    static func flukeCrop(of bytes: [UInt8], width: Int, findFluke: Bool, analysisSize: Int) -> [UInt8]? {
+        guard let image = decodeUpright(bytes, minLongSide: analysisSize) else { return nil }
+        let box: FlukeBox? = findFluke ? (try? FlukeFinder.find(in: image)) ?? nil : nil
+        return try? flukeCrop(of: image, box: box, width: width)
+    }
+
+    /// The fluke (the finder's box plus a margin) in a `width` × 3/4 `width` frame, widened with
+    /// the photo around it to that shape rather than distorted: what a reviewer compares side by
+    /// side, whatever the photo's size. Nil box: the whole photo.
+    static func flukeCrop(of image: DecodedImage, box: FlukeBox?, width: Int) throws -> [UInt8] {
+        try FlukeFinder.crop(image, to: box, margin: 2 * FlukeFinder.defaultMargin, width: width, height: width * 3 / 4,
+                             fit: .keepAspect).jpegData(quality: 85)
+    }
+
+    private static func decodeUpright(_ bytes: [UInt8], minLongSide: Int) -> DecodedImage? {
         guard case .image(let header)? = try? ImageInspector.inspect(MemoryBytes(bytes), maxPixels: 150_000_000) else { return nil }
         let orientation = (try? EXIFReader.read(MemoryBytes(bytes)))?.orientation ?? .up
-        guard let image = try? PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: analysisSize),
-                                                   orientation: orientation) else { return nil }
-        // No fluke found (or none asked for): the whole photo, in the same frame.
-        let box: FlukeBox? = findFluke ? (try? FlukeFinder.find(in: image)) ?? nil : nil
-        guard let crop = try? FlukeFinder.crop(image, to: box, margin: 2 * FlukeFinder.defaultMargin, width: width,
-                                               height: height, fit: .keepAspect) else { return nil }
-        return try? crop.jpegData(quality: quality)
+        return try? PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: minLongSide),
+                                        orientation: orientation)
     }
 }

@@ -26,7 +26,7 @@ enum ContentHasher {
         return (PhotoID(digest: hasher.finalize()), total)
     }
 
-    static func hash(bytes: [UInt8]) -> PhotoID {
+    static func hash(bytes: some DataProtocol) -> PhotoID {
         PhotoID(digest: SHA256.hash(data: bytes))
     }
 }

@@ -54,8 +54,8 @@ public struct PhotoIntaker: Sendable {
             let opened = FileFingerprint.of(descriptor: fd)
             let (id, bytesRead) = try ContentHasher.hash(descriptor: fd)
             // A writer still at work changes the size, the times or the file under us: leave it for later.
-            guard let after = FileSnapshot.of(descriptor: fd), after == before, bytesRead == before.byteSize,
-                  let hashed = FileFingerprint.of(descriptor: fd), hashed == opened else {
+            guard let hashed = FileFingerprint.of(descriptor: fd), hashed == opened, bytesRead == before.byteSize,
+                  hashed.byteSize == before.byteSize, hashed.mtimeNanoseconds == before.mtimeNanoseconds else {
                 return .notReady
             }
             observation.fingerprint = hashed

@@ -79,7 +79,7 @@ public struct PhotoProcessor: Sendable {
         let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
                                         fullHeight: rotated ? header.width : header.height)
         let thumbnail = try writeThumbnail(image, id: photo.id)
-        let identified = try identifying.flatMap { try $0.service.identifyLocatingFluke(image, extractor: $0.extractor) }
+        let identified = try identifying.flatMap { try $0.service.identify(image, extractor: $0.extractor) }
         let identification = identified?.record
         if let identified {
             // The fluke as identified, for the review page and the hub; a cache the page can remake.
@@ -131,12 +131,9 @@ public struct PhotoProcessor: Sendable {
         return complete ? (bytes, FileFingerprint.of(descriptor: fd)) : nil
     }
 
-    /// The fluke crop (`StateDirectoryLayout.flukeCrop`) in the thumbnails' width and a 4:3 frame,
-    /// widened with the photo around the box rather than distorted.
+    /// The fluke crop (`StateDirectoryLayout.flukeCrop`) in the thumbnails' width.
     private func writeFlukeCrop(_ image: DecodedImage, box: FlukeBox?, id: PhotoID) throws {
-        let crop = try FlukeFinder.crop(image, to: box, margin: 2 * FlukeFinder.defaultMargin, width: thumbnailSize,
-                                        height: thumbnailSize * 3 / 4, fit: .keepAspect)
-        try DerivedFile.store(try crop.jpegData(quality: 85),
+        try DerivedFile.store(try PhotoThumbnail.flukeCrop(of: image, box: box, width: thumbnailSize),
                               at: (stateDirectory as NSString).appendingPathComponent(StateDirectoryLayout.flukeCrop(sha256: id.hex)))
     }
 

@@ -154,7 +154,7 @@ public final class SyncService: Service, Sendable {
                 try outbox.markCropUploaded(sha)
                 continue
             }
-            guard let bytes = FileManager.default.contents(atPath: path), SyncDigest.sha256Hex(bytes) == sha else {
+            guard let bytes = FileManager.default.contents(atPath: path), ContentHasher.hash(bytes: bytes).hex == sha else {
                 logger.warning("sync: thumbnail \(path) is missing or changed since it was queued; item \(item.itemID) goes without its crop",
                                metadata: [Logger.eventKey: "sync"])
                 continue
