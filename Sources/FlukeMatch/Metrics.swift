@@ -34,10 +34,12 @@ public enum Metrics {
         var known = 0, new = 0, predictedNew = 0, truePredictedNew = 0
         var hitsAt = [Int](repeating: 0, count: max(cmcDepth, 5))
         for outcome in outcomes {
-            let prediction = kagglePrediction(candidates: outcome.candidates, newThreshold: newThreshold)
+            // A photo that may not be called new lists new_whale after every candidate.
+            let prediction = kagglePrediction(candidates: outcome.candidates,
+                                              newThreshold: outcome.mayBeNew ? newThreshold : -.infinity)
             let ap = averagePrecision(prediction: prediction, truth: outcome.truth)
             apSum += ap
-            let callsNew = !((outcome.candidates.first?.score ?? -.infinity) >= newThreshold)
+            let callsNew = outcome.callsNew(newThreshold: newThreshold)
             if callsNew { predictedNew += 1 }
             switch outcome.truth {
             case .new:

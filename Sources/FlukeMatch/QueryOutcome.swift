@@ -10,10 +10,19 @@ public enum QueryTruth: Sendable, Hashable, Codable {
 public struct QueryOutcome: Sendable, Equatable {
     public var truth: QueryTruth
     public var candidates: [IndividualScore]
+    /// False for a photo too poor to support a 'new individual' call (see `PhotoUsefulness`):
+    /// whatever its scores, it is never predicted new.
+    public var mayBeNew: Bool
 
-    public init(truth: QueryTruth, candidates: [IndividualScore]) {
+    public init(truth: QueryTruth, candidates: [IndividualScore], mayBeNew: Bool = true) {
         self.truth = truth
         self.candidates = candidates
+        self.mayBeNew = mayBeNew
+    }
+
+    /// Whether the station calls this query new at `newThreshold`.
+    public func callsNew(newThreshold: Float) -> Bool {
+        mayBeNew && !((candidates.first?.score ?? -.infinity) >= newThreshold)
     }
 
     /// 1-based rank of the right individual among the candidates; nil when absent or new.

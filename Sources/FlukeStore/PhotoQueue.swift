@@ -36,9 +36,15 @@ public struct IdentificationRecord: Sendable, Equatable {
     /// The photo's own feature vector, kept so a review can add it to the catalog.
     public var feature: [Float]?
     public var crop: String
+    /// 0...1 (`PhotoUsefulness.score`), and why the photo is unusable (empty: usable).
+    public var usefulness: Double?
+    public var unusableBecause: [String]
 
     public init(decision: SightingDecision, individual: String?, score: Double?, candidates: [Candidate],
-                modelVersion: String, feature: [Float]?, crop: String) {
+                modelVersion: String, feature: [Float]?, crop: String, usefulness: Double? = nil,
+                unusableBecause: [String] = []) {
+        self.usefulness = usefulness
+        self.unusableBecause = unusableBecause
         self.decision = decision
         self.individual = individual
         self.score = score
@@ -157,11 +163,13 @@ public struct PhotoQueue: Sendable {
                 throw StoreError.unknownIndividual(known)
             }
             try db.execute(sql: """
-                INSERT INTO sighting (uuid, photo_sha256, decision, individual_id, score, candidates_json, model_version, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sighting (uuid, photo_sha256, decision, individual_id, score, candidates_json, model_version,
+                                      created_at, usefulness, unusable_because)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(photo_sha256) DO UPDATE SET decision = excluded.decision
                 """, arguments: [UUID().uuidString.lowercased(), id.hex, result.decision.rawValue, ident?.individual,
-                                 ident?.score, candidates, ident?.modelVersion, now])
+                                 ident?.score, candidates, ident?.modelVersion, now, ident?.usefulness,
+                                 ident.flatMap { $0.unusableBecause.isEmpty ? nil : $0.unusableBecause.joined(separator: "; ") }])
             if let ident, let feature = ident.feature {
                 try db.execute(sql: """
                     INSERT INTO embedding (photo_sha256, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)

@@ -11,6 +11,7 @@ enum StationSchema {
         m.registerMigration("v4-review", migrate: createReviewLog)
         m.registerMigration("v5-sync", migrate: createSync)
         m.registerMigration("v6-file-fingerprint", migrate: addFileFingerprint)
+        m.registerMigration("v7-usefulness", migrate: addUsefulness)
         return m
     }
 

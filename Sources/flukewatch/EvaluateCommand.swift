@@ -35,6 +35,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "The frozen ImageNet baseline: final pooled vector, nearest neighbour, no projection.")
     var baseline = false
 
+    @Flag(name: .long, help: "Also measure the frozen net and each step the station adds, as one table.")
+    var ablation = false
+
+    @Flag(name: .customLong("no-usefulness-gate"), help: "Let unusable photos (blurred, tiny, glare, cut by the frame) be called new.")
+    var noUsefulnessGate = false
+
     @Flag(name: .long, help: "One JSON object.")
     var json = false
 
@@ -50,6 +56,8 @@ struct EvaluateCommand: ParsableCommand {
         settings.crop = crop
         settings.recipe = baseline ? .baseline : .station
         settings.keepQueries = report != nil
+        settings.ablation = ablation
+        settings.usefulnessGate = !noUsefulnessGate
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
         let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in
@@ -64,14 +72,31 @@ struct EvaluateCommand: ParsableCommand {
             return
         }
         let m = report.metrics
+        let e = report.encounterMetrics
         func f(_ v: Double) -> String { String(format: "%.3f", v) }
         print("""
             \(baseline ? "baseline (pooled vector, nearest neighbour)" : "FlukeWatch recipe") on \(report.labels)
               \(report.photos) photos (\(report.unreadable) unreadable); catalog \(report.catalogPhotos) photos of \(report.catalogIndividuals) individuals; \(m.knownQueries) known + \(m.newQueries) new queries
               MAP@5 \(f(m.map5))   top-1 \(f(m.top1))   top-5 \(f(m.top5))   new precision \(f(m.newPrecision))   new recall \(f(m.newRecall))
+              encounters (\(report.encounters): a known whale's query photos together, an unknown whale's in groups of \(report.queriesPer)): MAP@5 \(f(e.map5))   top-1 \(f(e.top1))   top-5 \(f(e.top5))   new precision \(f(e.newPrecision))   new recall \(f(e.newRecall))
+              unusable query photos: \(report.unusableQueries) (\(report.usefulnessGate ? "never called new" : "gate off"))
               thresholds from the catalog alone: new < \(String(format: "%.3f", report.thresholdNew)), match ≥ \(String(format: "%.3f", report.thresholdMatch)) (simulated MAP@5 \(f(report.simulatedMAP5)))
               per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
               model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
             """)
+        if !report.ablation.isEmpty { print(AblationTable.render(report.ablation)) }
+    }
+}
+
+/// The ablation as a Markdown table (pastes into a README or an issue as it is).
+enum AblationTable {
+    static func render(_ rows: [Evaluator.AblationRow]) -> String {
+        func f(_ v: Double) -> String { String(format: "%.3f", v) }
+        var out = "\n| step | MAP@5 | top-1 | top-5 | new P | new R | encounter top-1 | encounter MAP@5 |\n|---|---|---|---|---|---|---|---|\n"
+        for r in rows {
+            let m = r.metrics, e = r.encounterMetrics
+            out += "| \(r.step) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) | \(f(e.top1)) | \(f(e.map5)) |\n"
+        }
+        return out
     }
 }

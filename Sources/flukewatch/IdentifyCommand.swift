@@ -31,7 +31,15 @@ struct IdentifyCommand: ParsableCommand {
         var file: String
         var decision: String?
         var candidates: [Candidate]?
+        /// 0...1 (`PhotoUsefulness.score`), and why the photo cannot be called new (empty: usable).
+        var usefulness: Double?
+        var unusableBecause: [String]?
         var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case file, decision, candidates, usefulness, error
+            case unusableBecause = "unusable_because"
+        }
     }
 
     func run() throws {
@@ -47,9 +55,12 @@ struct IdentifyCommand: ParsableCommand {
         for image in images {
             var line = Line(file: image)
             do {
-                let vector = try features.vector(of: try PhotoFeatures.readBytes(image), crop: crop)
-                let (decision, candidates) = try index.identify(vector, topK: top)
+                let extraction = try features.extract(try PhotoFeatures.readBytes(image), crop: crop)
+                let (call, candidates) = try index.identify(extraction.vectors[0], topK: top)
+                let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: config.usefulness)
                 line.decision = decision.rawValue
+                line.usefulness = extraction.usefulness.score(under: config.usefulness)
+                line.unusableBecause = extraction.usefulness.problems(under: config.usefulness)
                 line.candidates = candidates.map { .init(individual: $0.individual, score: Double($0.score)) }
             } catch {
                 line.error = "\(error)"
@@ -60,7 +71,8 @@ struct IdentifyCommand: ParsableCommand {
                 print("\(image): error: \(error)")
             } else {
                 let list = (line.candidates ?? []).map { String(format: "%@ %.3f", $0.individual, $0.score) }.joined(separator: ", ")
-                print("\(image): \(line.decision ?? "?")  [\(list)]")
+                let unusable = (line.unusableBecause ?? []).isEmpty ? "" : "  (unusable: \(line.unusableBecause!.joined(separator: ", ")))"
+                print("\(image): \(line.decision ?? "?")  [\(list)]\(unusable)")
             }
         }
     }

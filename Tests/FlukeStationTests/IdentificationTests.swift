@@ -1,3 +1,4 @@
+import GRDB
 import FlukeFixtures
 import FlukeStore
 import FlukeVision
@@ -95,5 +96,58 @@ final class IdentificationTests: XCTestCase {
         let crop = try PhotoDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath:
             "\(station.state)/\(StateDirectoryLayout.flukeCrop(sha256: sha))"))))
         XCTAssertEqual([crop.width, crop.height], [320, 240])
+    }
+
+    /// A blank, blurred frame is neither a new whale nor a match (against this catalog it lands
+    /// close to one whale): the usefulness rules leave it to a person, on the command line and in
+    /// the daemon, and say why.
+    func testAnUnusablePhotoIsNeverCalledNew() throws {
+        let station = try TempStation("usefulness")
+        let (csv, _) = try makeCatalog(in: station.root)
+        XCTAssertEqual(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state]).status, 0)
+        let stats = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--state-dir", station.state]).lines.last))
+        let tNew = try XCTUnwrap(stats["threshold_new"] as? Double)
+
+        // Sea-grey with a faint swell: no fluke, no detail.
+        var pixels = [UInt8](repeating: 0, count: 640 * 480 * 3)
+        for y in 0..<480 { for x in 0..<640 { for c in 0..<3 { pixels[(y * 640 + x) * 3 + c] = UInt8(110 + c * 8 + (y / 60)) } } }
+        let blank = station.root.appendingPathComponent("blank.jpg").path
+        try Data(try DecodedImage(bgr: pixels, width: 640, height: 480).jpegData(quality: 90)).write(to: URL(fileURLWithPath: blank))
+        let stranger = station.root.appendingPathComponent("stranger.jpg").path
+        try Data(try FixturePhoto(width: 640, height: 480, individualSeed: 4242, sceneSeed: 77, noise: 2).jpegBytes())
+            .write(to: URL(fileURLWithPath: stranger))
+
+        let gated = try runFlukeWatch(["identify", blank, stranger, "--json", "--state-dir", station.state])
+        XCTAssertEqual(gated.status, 0, gated.stderr)
+        let blankRow = try json(gated.lines[0]), strangerRow = try json(gated.lines[1])
+        XCTAssertEqual(blankRow["decision"] as? String, "uncertain", gated.lines[0])
+        let why = try XCTUnwrap(blankRow["unusable_because"] as? [String]).joined(separator: "; ")
+        XCTAssertTrue(why.contains("no fluke found") && why.contains("blurred"), why)
+        XCTAssertLessThan(try XCTUnwrap(blankRow["usefulness"] as? Double), 0.5)
+        XCTAssertEqual(strangerRow["unusable_because"] as? [String], [], gated.lines[1])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(strangerRow["usefulness"] as? Double), 0.5)
+
+        // With the rules relaxed by the operator, the same frame is a new-individual candidate again.
+        let config = station.root.appendingPathComponent("lenient.toml").path
+        try "[identification]\ncrop = \"none\"\nmin_sharpness = 0\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let lenient = try runFlukeWatch(["identify", blank, "--crop", "none", "--json", "--config", config, "--state-dir", station.state])
+        XCTAssertEqual(lenient.status, 0, lenient.stderr)
+        let relaxed = try json(try XCTUnwrap(lenient.lines.first))
+        XCTAssertEqual(relaxed["unusable_because"] as? [String], [], lenient.lines[0])
+        let relaxedScore = try XCTUnwrap((relaxed["candidates"] as? [[String: Any]])?.first?["score"] as? Double)
+        XCTAssertEqual(relaxed["decision"] as? String, relaxedScore < tNew ? "new" : relaxedScore < (stats["threshold_match"] as? Double ?? 1) ? "uncertain" : "match")
+
+        // The daemon records why, and the journal line says it.
+        let daemon = try InProcessDaemon(station.config(settle: 0.3))
+        defer { try? daemon.stop() }
+        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: blank))), to: "\(station.drop)/IMG_0001.JPG", style: .direct)
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 30, "the sighting") { try queries.status().sightings == 1 }
+        let row = try daemon.daemon.database.pool.read {
+            try XCTUnwrap(try Row.fetchOne($0, sql: "SELECT decision, usefulness, unusable_because FROM sighting"))
+        }
+        XCTAssertEqual(row["decision"] as String?, "uncertain")
+        XCTAssertTrue((row["unusable_because"] as String?)?.contains("no fluke found") == true)
+        XCTAssertLessThan(row["usefulness"] as Double? ?? 1, 0.5)
     }
 }

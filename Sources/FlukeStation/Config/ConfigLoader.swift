@@ -111,6 +111,18 @@ public enum ConfigLoader {
                 guard (-1...1).contains(v) else { throw s.error("threshold_match", "expected a cosine score from -1 to 1, got \(v)") }
                 config.thresholdMatch = v
             }
+            if let v = try s.integer("min_fluke_width") {
+                guard (0...100_000).contains(v) else { throw s.error("min_fluke_width", "expected pixels from 0 to 100000, got \(v)") }
+                config.usefulness.minimumRegionWidth = v
+            }
+            if let v = try s.number("min_sharpness") {
+                guard v >= 0 else { throw s.error("min_sharpness", "expected a variance of the Laplacian of 0 or more, got \(v)") }
+                config.usefulness.minimumSharpness = v
+            }
+            if let v = try s.number("max_clipped") {
+                guard (0...1).contains(v) else { throw s.error("max_clipped", "expected a fraction from 0 to 1, got \(v)") }
+                config.usefulness.maximumClipped = v
+            }
             if let n = config.thresholdNew, let m = config.thresholdMatch, m < n {
                 throw s.error("threshold_match", "must be at least threshold_new (\(n)), got \(m)")
             }

@@ -40,6 +40,8 @@ public struct StationConfig: Sendable, Equatable {
     public var cropToFluke: Bool = true
     /// Candidates kept per sighting.
     public var topK: Int = 5
+    /// What a photo must meet before it may be called a new individual (`PhotoUsefulness`).
+    public var usefulness = PhotoUsefulness.Limits.standard
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?
     public var thresholdMatch: Double?

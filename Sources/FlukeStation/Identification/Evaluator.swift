@@ -16,6 +16,11 @@ public struct Evaluator {
         public var recipe: MatchingRecipe = .station
         /// Keep every query's ranking and its pair scores in `Report.queries` (for `--report`).
         public var keepQueries = false
+        /// Unusable query photos (`PhotoUsefulness`) are never called new, as in the daemon.
+        public var usefulnessGate = true
+        public var usefulnessLimits = PhotoUsefulness.Limits.standard
+        /// Also measure the frozen net and each added step, in one table.
+        public var ablation = false
         public init() {}
     }
 
@@ -51,12 +56,22 @@ public struct Evaluator {
         public var thresholdMatch: Float
         public var simulatedMAP5: Double
         public var metrics: MetricsReport
+        /// The same queries grouped as encounters (a known individual's query photos together;
+        /// an unknown individual's in groups of Q), each ranked once with its photos' evidence combined.
+        public var encounterMetrics: MetricsReport
+        public var encounters: Int
+        /// Query photos the usefulness rules mark unusable (never called new when the gate is on).
+        public var unusableQueries: Int
+        public var usefulnessGate: Bool
         public var timings: Timings
+        /// The frozen net and each added step (`--ablation`); empty otherwise.
+        public var ablation: [AblationRow]
         /// Per query, when `Settings.keepQueries` is set; not part of the JSON output.
         public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
-            case labels, recipe, crop, seed, photos, unreadable, metrics, timings
+            case labels, recipe, crop, seed, photos, unreadable, metrics, timings, encounters, ablation
+            case encounterMetrics = "encounter_metrics", unusableQueries = "unusable_queries", usefulnessGate = "usefulness_gate"
             case modelVersion = "model_version", unknownFraction = "unknown_fraction", queriesPer = "queries_per"
             case catalogPhotos = "catalog_photos", catalogIndividuals = "catalog_individuals"
             case thresholdNew = "threshold_new", thresholdMatch = "threshold_match", simulatedMAP5 = "simulated_map5"
@@ -73,81 +88,83 @@ public struct Evaluator {
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
-        let extractor = try FeatureExtractor(package: package, recipe: settings.recipe)
-        let photos = PhotoFeatures(extractor: extractor)
-        var features: [[Float]] = []
-        var labels: [String] = []
-        var files: [String] = []
-        var decodeMs: [Double] = [], cropMs: [Double] = [], embedMs: [Double] = []
-        var unreadable = 0
-        for (i, row) in csv.rows.enumerated() {
-            progress("features", i + 1, csv.rows.count)
-            var vector: [Float] = []
-            let total: Double
-            do {
-                let bytes = try PhotoFeatures.readBytes(row.file)
-                total = try Self.milliseconds { vector = try photos.vector(of: bytes, crop: settings.crop) }
-            } catch {
-                unreadable += 1
-                continue
-            }
-            // PhotoFeatures decodes, then the extractor crops and embeds: decode is the rest.
-            cropMs.append(extractor.lastCropSeconds * 1000)
-            embedMs.append(extractor.lastEmbedSeconds * 1000)
-            decodeMs.append(total - cropMs.last! - embedMs.last!)
-            features.append(vector)
-            labels.append(row.individual)
-            files.append(row.file)
-        }
-        let split = try EvaluationSplit(labels: labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
+        let extra = settings.ablation && settings.recipe != .baseline ? [MatchingRecipe.baseline] : []
+        let extracted = try extractAll(csv, recipes: [settings.recipe] + extra, progress: progress)
+        let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
-        var catalog = EmbeddingMatrix(dimension: features[0].count)
-        for r in split.catalogRows { catalog.append(features[r]) }
-        let catalogLabels = split.catalogRows.map { labels[$0] }
+        let encounters = split.encounters(labels: extracted.labels, size: settings.queriesPerIndividual)
+        let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
 
-        // The same fit and calibration a station's catalog import runs, on the catalog part alone.
-        var projection: Projection?
-        let fitSeconds = try Self.milliseconds {
-            projection = try CatalogFitter.fitProjection(catalog, labels: catalogLabels, recipe: settings.recipe)
-        } / 1000
-        var calibrationResult: ThresholdCalibration.Result?
-        let calibrateSeconds = try Self.milliseconds {
-            calibrationResult = try CatalogFitter.calibrate(catalog, labels: catalogLabels, recipe: settings.recipe,
-                                                            projected: projection != nil)
-        } / 1000
-        let calibration = calibrationResult!
-
-        var gallery = EmbeddingMatrix(dimension: projection?.outputDimension ?? catalog.dimension)
-        for r in split.catalogRows { gallery.append(try CatalogIndex.embed(features[r], projection)) }
-        let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init),
-                                aggregation: settings.recipe.aggregation)
-        var outcomes: [QueryOutcome] = []
-        var kept: [EvaluatedQuery] = []
-        var projectMs: [Double] = [], searchMs: [Double] = []
-        for (q, row) in split.queryRows.enumerated() {
-            var query: [Float] = []
-            var candidates: [IndividualScore] = []
-            projectMs.append(try Self.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
-            searchMs.append(try Self.milliseconds { candidates = try index.rank(query: query, topK: 5) })
-            outcomes.append(QueryOutcome(truth: split.queryIsNew[q] ? .new : .known(labels[row]), candidates: candidates))
-            if settings.keepQueries {
-                // Every individual's score, outside the timed search: the pair distributions need them all.
-                let all = try index.rank(query: query, topK: index.individualCount)
-                kept.append(EvaluatedQuery(file: files[row], truth: split.queryIsNew[q] ? nil : labels[row],
-                                           candidates: candidates, catalogFile: { files[Int($0) ?? 0] }, allScores: all))
+        progress("fit", 0, 1)
+        let station = try Trial(recipe: settings.recipe, features: extracted.vectors[0], labels: extracted.labels,
+                                split: split, keepQueries: settings.keepQueries, files: extracted.files)
+        let gate = settings.usefulnessGate ? usable : nil
+        var ablation: [AblationRow] = []
+        if settings.ablation {
+            if extracted.vectors.count > 1 {
+                let frozen = try Trial(recipe: .baseline, features: extracted.vectors[1], labels: extracted.labels,
+                                       split: split, keepQueries: false, files: extracted.files)
+                ablation.append(frozen.row("frozen ImageNet net: pooled vector, nearest photo", usable: nil, encounters: encounters))
             }
+            ablation.append(station.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+            ablation.append(station.row("+ unusable photos never called new", usable: usable, encounters: encounters))
         }
-        let metrics = Metrics.report(outcomes, newThreshold: calibration.policy.newThreshold)
+        let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
+                              embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
+                              search: Self.median(station.searchMs), fitSeconds: station.fitSeconds,
+                              calibrateSeconds: station.calibrateSeconds)
         return Report(
             labels: labelsPath, recipe: settings.recipe.json, crop: settings.crop.rawValue, modelVersion: package.version,
             seed: settings.seed, unknownFraction: settings.unknownFraction, queriesPer: settings.queriesPerIndividual,
-            photos: features.count, unreadable: unreadable, catalogPhotos: split.catalogRows.count,
-            catalogIndividuals: Set(catalogLabels).count, thresholdNew: calibration.policy.newThreshold,
-            thresholdMatch: calibration.policy.matchThreshold, simulatedMAP5: calibration.simulatedMAP5, metrics: metrics,
-            timings: Timings(decode: Self.median(decodeMs), crop: Self.median(cropMs), embed: Self.median(embedMs),
-                             project: Self.median(projectMs), search: Self.median(searchMs),
-                             fitSeconds: fitSeconds, calibrateSeconds: calibrateSeconds),
-            queries: kept)
+            photos: extracted.labels.count, unreadable: extracted.unreadable, catalogPhotos: split.catalogRows.count,
+            catalogIndividuals: Set(split.catalogRows.map { extracted.labels[$0] }).count,
+            thresholdNew: station.policy.newThreshold, thresholdMatch: station.policy.matchThreshold,
+            simulatedMAP5: station.calibration.simulatedMAP5, metrics: station.metrics(usable: gate),
+            encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
+            unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
+            timings: timings, ablation: ablation, queries: station.kept)
+    }
+
+    /// Every readable photo's vectors (one per recipe, from one network run) and usefulness.
+    private func extractAll(_ csv: CatalogCSV, recipes: [MatchingRecipe], progress: (String, Int, Int) -> Void) throws
+        -> ExtractedSet
+    {
+        let extractor = try FeatureExtractor(package: package, recipe: recipes[0], also: Array(recipes.dropFirst()))
+        var out = ExtractedSet(vectors: Array(repeating: [], count: recipes.count))
+        for (i, row) in csv.rows.enumerated() {
+            progress("features", i + 1, csv.rows.count)
+            var extraction: FeatureExtractor.Extraction?
+            let total: Double
+            do {
+                let bytes = try PhotoFeatures.readBytes(row.file)
+                total = try Self.milliseconds { extraction = try PhotoFeatures(extractor: extractor).extract(bytes, crop: settings.crop) }
+            } catch {
+                out.unreadable += 1
+                continue
+            }
+            // PhotoFeatures decodes, then the extractor crops and embeds: decode is the rest.
+            out.cropMs.append(extractor.lastCropSeconds * 1000)
+            out.embedMs.append(extractor.lastEmbedSeconds * 1000)
+            out.decodeMs.append(total - out.cropMs.last! - out.embedMs.last!)
+            for r in recipes.indices { out.vectors[r].append(extraction!.vectors[r]) }
+            out.usefulness.append(extraction!.usefulness)
+            out.labels.append(row.individual)
+            out.files.append(row.file)
+        }
+        return out
+    }
+
+    /// One line of the ablation table.
+    public struct AblationRow: Codable, Sendable {
+        public var step: String
+        public var metrics: MetricsReport
+        public var encounterMetrics: MetricsReport
+        public var thresholdNew: Float
+
+        enum CodingKeys: String, CodingKey {
+            case step, metrics
+            case encounterMetrics = "encounter_metrics", thresholdNew = "threshold_new"
+        }
     }
 
     static func milliseconds(_ body: () throws -> Void) rethrows -> Double {

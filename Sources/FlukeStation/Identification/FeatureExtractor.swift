@@ -1,3 +1,4 @@
+import FlukeCore
 import FlukeMatch
 import FlukeVision
 import Foundation
@@ -7,27 +8,56 @@ import Foundation
 /// One per worker thread (it owns an XNNPACK runtime).
 public final class FeatureExtractor {
     public let package: ModelPackage
+    /// The recipe whose vector `features(of:crop:)` returns; `extract` returns one per recipe of
+    /// `recipes` (the first is this one), from one run of the network.
     public let recipe: MatchingRecipe
+    public let recipes: [MatchingRecipe]
     private let embedder: Embedder
-    private let shape: (height: Int, width: Int, channels: Int)
+    /// Per recipe: which of the embedder's outputs it pools, and that output's shape.
+    private let layerOf: [(output: Int, height: Int, width: Int, channels: Int)]
     public static let inputSize = 224
 
-    public init(package: ModelPackage, recipe: MatchingRecipe, precision: Embedder.Precision = .int8) throws {
-        guard let shape = package.outputShape(recipe.layer) else {
-            throw IdentificationError.recipe("the model has no layer \(recipe.layer)")
+    public init(package: ModelPackage, recipe: MatchingRecipe, also more: [MatchingRecipe] = [],
+                precision: Embedder.Precision = .int8) throws {
+        let recipes = [recipe] + more
+        var layers: [String] = []
+        var layerOf: [(Int, Int, Int, Int)] = []
+        for r in recipes {
+            guard let shape = package.outputShape(r.layer) else {
+                throw IdentificationError.recipe("the model has no layer \(r.layer)")
+            }
+            if !layers.contains(r.layer) { layers.append(r.layer) }
+            layerOf.append((layers.firstIndex(of: r.layer)!, shape.height, shape.width, shape.channels))
         }
         self.package = package
         self.recipe = recipe
-        self.shape = shape
-        self.embedder = try Embedder(package: package, outputs: [recipe.layer], precision: precision)
+        self.recipes = recipes
+        self.layerOf = layerOf
+        self.embedder = try Embedder(package: package, outputs: layers, precision: precision)
     }
 
     /// Timings of the last call, for `evaluate`'s per-stage report.
     public private(set) var lastCropSeconds = 0.0
     public private(set) var lastEmbedSeconds = 0.0
 
+    /// What one run of the network gave for a photo.
+    public struct Extraction {
+        /// One raw feature vector per recipe, in the order of `recipes`.
+        public var vectors: [[Float]]
+        /// Where the fluke was found (nil: the whole frame was used).
+        public var box: FlukeBox?
+        public var usefulness: PhotoUsefulness
+    }
+
     /// The photo's raw feature vector and the fluke box used (nil: whole frame).
     public func features(of image: DecodedImage, crop: CropMode) throws -> (vector: [Float], box: FlukeBox?) {
+        let e = try extract(from: image, crop: crop)
+        return (e.vectors[0], e.box)
+    }
+
+    /// Every recipe's vector and the photo's usefulness. `fullWidth`: the photo's upright width at
+    /// full resolution (the decoded image may be a reduced decode); nil when it is the decoded width.
+    public func extract(from image: DecodedImage, crop: CropMode, fullWidth: Int? = nil) throws -> Extraction {
         let t0 = DispatchTime.now().uptimeNanoseconds
         var box: FlukeBox?
         let input: DecodedImage
@@ -40,12 +70,31 @@ public final class FeatureExtractor {
         }
         let rgb = try input.resizedRGB(width: Self.inputSize, height: Self.inputSize)
         let t1 = DispatchTime.now().uptimeNanoseconds
-        let map = try embedder.run(rgb: rgb)[0]
-        let pooled = try GridPooling(grid: recipe.grid ?? 1).pool(map, channels: shape.channels, height: shape.height,
-                                                             width: shape.width, layout: .channelsLast)
+        let maps = try embedder.run(rgb: rgb)
+        var vectors: [[Float]] = []
+        for (r, layer) in zip(recipes, layerOf) {
+            vectors.append(try GridPooling(grid: r.grid ?? 1).pool(maps[layer.output], channels: layer.channels,
+                                                                   height: layer.height, width: layer.width,
+                                                                   layout: .channelsLast))
+        }
         let t2 = DispatchTime.now().uptimeNanoseconds
         lastCropSeconds = Double(t1 - t0) / 1e9
         lastEmbedSeconds = Double(t2 - t1) / 1e9
-        return (pooled, box)
+        let usefulness = try Self.usefulness(of: input, box: box, crop: crop, in: image,
+                                             scale: Double(fullWidth ?? image.width) / Double(max(image.width, 1)))
+        return Extraction(vectors: vectors, box: box, usefulness: usefulness)
+    }
+
+    /// Measured on the crop the network saw; sizes scaled back to full resolution.
+    static func usefulness(of input: DecodedImage, box: FlukeBox?, crop: CropMode, in image: DecodedImage,
+                           scale: Double) throws -> PhotoUsefulness {
+        let q = try input.quality(fullWidth: input.width, fullHeight: input.height)
+        let found = crop == .none || box != nil
+        let regionWidth = box?.width ?? image.width
+        // One pixel of slack: the finder's box is clamped to the frame.
+        let cut = box.map { $0.x <= 1 || $0.y <= 1 || $0.x + $0.width >= image.width - 1 } ?? false
+        return PhotoUsefulness(flukeFound: found, regionWidth: Int((Double(regionWidth) * scale).rounded()),
+                               sharpness: q.sharpness, clippedHighlights: q.clippedHighlights,
+                               clippedShadows: q.clippedShadows, cutByFrame: cut)
     }
 }

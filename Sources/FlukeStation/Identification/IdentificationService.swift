@@ -14,6 +14,7 @@ public final class IdentificationService: Sendable {
     let crop: CropMode
     let topK: Int
     let overrides: ThresholdOverrides
+    let usefulnessLimits: PhotoUsefulness.Limits
     private let index = Mutex<CatalogIndex?>(nil)
     private let loadedFittedAt = Mutex<Date?>(nil)
 
@@ -22,6 +23,7 @@ public final class IdentificationService: Sendable {
         self.store = CatalogStore(database: database)
         self.crop = config.cropToFluke ? .fluke : .none
         self.topK = config.topK
+        self.usefulnessLimits = config.usefulness
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }
 
@@ -47,18 +49,24 @@ public final class IdentificationService: Sendable {
     }
 
     /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo);
-    /// nil while there is no catalog to identify against.
-    public func identify(_ image: DecodedImage, extractor: FeatureExtractor) throws
+    /// nil while there is no catalog to identify against. `fullWidth`: the photo's upright width
+    /// at full resolution when `image` is a reduced decode. A photo too poor to identify
+    /// (`PhotoUsefulness`) is never called new: it becomes `uncertain`, for a person to decide.
+    public func identify(_ image: DecodedImage, extractor: FeatureExtractor, fullWidth: Int? = nil) throws
         -> (record: IdentificationRecord, box: FlukeBox?)?
     {
         guard let index = current else { return nil }
-        let (vector, box) = try extractor.features(of: image, crop: crop)
-        let (decision, candidates) = try index.identify(vector, topK: topK)
+        let extraction = try extractor.extract(from: image, crop: crop, fullWidth: fullWidth)
+        let vector = extraction.vectors[0]
+        let (call, candidates) = try index.identify(vector, topK: topK)
+        let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
+        let problems = extraction.usefulness.problems(under: usefulnessLimits)
         let best = candidates.first
         let record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
             candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
-            modelVersion: package.version, feature: vector, crop: crop.rawValue)
-        return (record, box)
+            modelVersion: package.version, feature: vector, crop: crop.rawValue,
+            usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
+        return (record, extraction.box)
     }
 }

@@ -36,6 +36,11 @@ public struct PhotoFeatures {
 
     /// Decodes (reduced, upright) and extracts the feature vector.
     public func vector(of bytes: [UInt8], crop: CropMode) throws -> [Float] {
+        try extract(bytes, crop: crop).vectors[0]
+    }
+
+    /// Decodes (reduced, upright) and extracts every recipe's vector and the photo's usefulness.
+    public func extract(_ bytes: [UInt8], crop: CropMode) throws -> FeatureExtractor.Extraction {
         let header: ImageHeader
         switch try ImageInspector.inspect(MemoryBytes(bytes), maxPixels: maxPixels) {
         case .image(let h): header = h
@@ -48,6 +53,7 @@ public struct PhotoFeatures {
         } catch {
             throw Failure.decode("\(error)")
         }
-        return try extractor.features(of: image, crop: crop).vector
+        let rotated = [ImageOrientation.leftMirrored, .right, .rightMirrored, .left].contains(orientation)
+        return try extractor.extract(from: image, crop: crop, fullWidth: rotated ? header.height : header.width)
     }
 }

@@ -79,7 +79,9 @@ public struct PhotoProcessor: Sendable {
         let quality = try image.quality(fullWidth: rotated ? header.height : header.width,
                                         fullHeight: rotated ? header.width : header.height)
         let thumbnail = try writeThumbnail(image, id: photo.id)
-        let identified = try identifying.flatMap { try $0.service.identify(image, extractor: $0.extractor) }
+        let identified = try identifying.flatMap {
+            try $0.service.identify(image, extractor: $0.extractor, fullWidth: rotated ? header.height : header.width)
+        }
         let identification = identified?.record
         if let identified {
             // The fluke as identified, for the review page and the hub; a cache the page can remake.

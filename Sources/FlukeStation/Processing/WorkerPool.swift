@@ -104,6 +104,10 @@ final class WorkerPool: @unchecked Sendable {
                     case .awaitingIdentification: break
                     }
                     if let score = id.score { what += String(format: " (score %.3f)", score) }
+                    if !id.unusableBecause.isEmpty {
+                        what += "; not called new, the photo is unusable: " + id.unusableBecause.joined(separator: ", ")
+                        meta["unusable_because"] = "\(id.unusableBecause.joined(separator: "; "))"
+                    }
                 }
                 logger.info("sighting \(sightingID) from photo \(photo.id.short): \(what) (\(quality.width)×\(quality.height), sharpness \(Int(quality.sharpness)))",
                             metadata: meta)

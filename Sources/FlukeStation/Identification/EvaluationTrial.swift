@@ -1,0 +1,99 @@
+import FlukeCore
+import FlukeMatch
+import Foundation
+
+/// What `Evaluator` extracted from a labelled set: per readable photo, one raw vector per recipe,
+/// its usefulness, label and file, and the per-stage timings.
+struct ExtractedSet {
+    var vectors: [[[Float]]]
+    var usefulness: [PhotoUsefulness] = []
+    var labels: [String] = []
+    var files: [String] = []
+    var decodeMs: [Double] = [], cropMs: [Double] = [], embedMs: [Double] = []
+    var unreadable = 0
+}
+
+/// One recipe evaluated on one split: the projection and thresholds fitted on the catalog part
+/// alone (as a station's catalog import does), then every query's full ranking, from which the
+/// photo-level and encounter-level metrics are read with or without the usefulness gate.
+struct Trial {
+    let calibration: ThresholdCalibration.Result
+    var policy: DecisionPolicy { calibration.policy }
+    let truths: [QueryTruth]
+    /// Per query, every catalog individual's score, best first.
+    let rankings: [[IndividualScore]]
+    let fitSeconds: Double
+    let calibrateSeconds: Double
+    var projectMs: [Double] = []
+    var searchMs: [Double] = []
+    var kept: [EvaluatedQuery] = []
+
+    init(recipe: MatchingRecipe, features: [[Float]], labels: [String], split: EvaluationSplit, keepQueries: Bool,
+         files: [String]) throws {
+        var catalog = EmbeddingMatrix(dimension: features[0].count)
+        for r in split.catalogRows { catalog.append(features[r]) }
+        let catalogLabels = split.catalogRows.map { labels[$0] }
+        var projection: Projection?
+        fitSeconds = try Evaluator.milliseconds {
+            projection = try CatalogFitter.fitProjection(catalog, labels: catalogLabels, recipe: recipe)
+        } / 1000
+        var calibrationResult: ThresholdCalibration.Result?
+        calibrateSeconds = try Evaluator.milliseconds {
+            calibrationResult = try CatalogFitter.calibrate(catalog, labels: catalogLabels, recipe: recipe,
+                                                            projected: projection != nil)
+        } / 1000
+        calibration = calibrationResult!
+
+        var gallery = EmbeddingMatrix(dimension: projection?.outputDimension ?? catalog.dimension)
+        for r in split.catalogRows { gallery.append(try CatalogIndex.embed(features[r], projection)) }
+        let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init),
+                                aggregation: recipe.aggregation)
+        var truths: [QueryTruth] = []
+        var rankings: [[IndividualScore]] = []
+        for (q, row) in split.queryRows.enumerated() {
+            var query: [Float] = []
+            projectMs.append(try Evaluator.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
+            // The timed search is the daemon's top 5; the full ranking (for encounters) is not timed.
+            searchMs.append(try Evaluator.milliseconds { _ = try index.rank(query: query, topK: 5) })
+            let all = try index.rank(query: query, topK: index.individualCount)
+            let truth: QueryTruth = split.queryIsNew[q] ? .new : .known(labels[row])
+            truths.append(truth)
+            rankings.append(all)
+            if keepQueries {
+                kept.append(EvaluatedQuery(file: files[row], truth: split.queryIsNew[q] ? nil : labels[row],
+                                           candidates: Array(all.prefix(5)), catalogFile: { files[Int($0) ?? 0] },
+                                           allScores: all))
+            }
+        }
+        self.truths = truths
+        self.rankings = rankings
+    }
+
+    /// Photo-level metrics; `usable` (per query) turns the usefulness gate on.
+    func metrics(usable: [Bool]?) -> MetricsReport {
+        let outcomes = truths.indices.map {
+            QueryOutcome(truth: truths[$0], candidates: Array(rankings[$0].prefix(5)), mayBeNew: usable?[$0] ?? true)
+        }
+        return Metrics.report(outcomes, newThreshold: policy.newThreshold)
+    }
+
+    /// Encounter-level metrics: each encounter's photos combined into one ranking. Unusable photos
+    /// add no evidence when the gate is on (unless every photo is unusable: then the encounter is
+    /// ranked on all of them and may not be called new).
+    func encounterMetrics(_ encounters: [[Int]], usable: [Bool]?) -> MetricsReport {
+        let outcomes = encounters.map { members -> QueryOutcome in
+            let good = members.filter { usable?[$0] ?? true }
+            let used = good.isEmpty ? members : good
+            return QueryOutcome(truth: truths[members[0]],
+                                candidates: EncounterRanking.combine(used.map { rankings[$0] }, topK: 5),
+                                mayBeNew: !good.isEmpty)
+        }
+        return Metrics.report(outcomes, newThreshold: policy.newThreshold)
+    }
+
+    func row(_ step: String, usable: [Bool]?, encounters: [[Int]]) -> Evaluator.AblationRow {
+        Evaluator.AblationRow(step: step, metrics: metrics(usable: usable),
+                              encounterMetrics: encounterMetrics(encounters, usable: usable),
+                              thresholdNew: policy.newThreshold)
+    }
+}
