@@ -45,6 +45,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, underlying: String)
     case unknownPhoto(String)
     case unknownIndividual(String)
+    case unknownSighting(Int64)
 
     public var description: String {
         switch self {
@@ -54,6 +55,8 @@ public enum StoreError: Error, CustomStringConvertible {
             "no photo with SHA-256 \(sha) in the station database"
         case .unknownIndividual(let id):
             "no individual \(id) in the station's catalog"
+        case .unknownSighting(let id):
+            "no sighting \(id) in the station database"
         }
     }
 }

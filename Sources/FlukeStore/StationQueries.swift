@@ -75,9 +75,14 @@ public struct SightingListing: Codable, Sendable {
     public var sharpness: Double?
     public var thumbnail: String?
     public var modelVersion: String?
+    public var encounterID: Int64?
+    public var usefulness: Double?
+    /// Why the photo was unusable for identification (empty: usable, or not identified).
+    public var unusableBecause: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, uuid, decision, individual, score, camera, path, latitude, longitude, sharpness, thumbnail
+        case id, uuid, decision, individual, score, camera, path, latitude, longitude, sharpness, thumbnail, usefulness
+        case encounterID = "encounter_id", unusableBecause = "unusable_because"
         case photoSHA256 = "photo_sha256"
         case capturedAt = "captured_at"
         case captureTimeSource = "capture_time_source"
@@ -170,7 +175,9 @@ public struct StationQueries: Sendable {
                     individual: row["individual_id"], score: row["score"], camera: row["camera"], path: row["first_path"],
                     capturedAt: row["captured_at"], captureTimeSource: row["capture_time_source"],
                     latitude: row["latitude"], longitude: row["longitude"], sharpness: row["sharpness"],
-                    thumbnail: row["thumbnail_path"], modelVersion: row["model_version"])
+                    thumbnail: row["thumbnail_path"], modelVersion: row["model_version"], encounterID: row["encounter_id"],
+                    usefulness: row["usefulness"],
+                    unusableBecause: (row["unusable_because"] as String?)?.components(separatedBy: "; ") ?? [])
             }
         }
     }

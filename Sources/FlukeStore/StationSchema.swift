@@ -12,6 +12,7 @@ enum StationSchema {
         m.registerMigration("v5-sync", migrate: createSync)
         m.registerMigration("v6-file-fingerprint", migrate: addFileFingerprint)
         m.registerMigration("v7-usefulness", migrate: addUsefulness)
+        m.registerMigration("v8-encounter-call", migrate: addEncounterCall)
         return m
     }
 

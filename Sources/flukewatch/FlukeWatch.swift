@@ -13,7 +13,7 @@ struct FlukeWatch: AsyncParsableCommand {
         with --state-dir (and --watch for `run`) no config file is needed.
         """,
         subcommands: [RunCommand.self, IngestCommand.self, StatusCommand.self, PhotosCommand.self,
-                      SightingsCommand.self, DemoCommand.self, MakeTestPhotosCommand.self, EvaluateCommand.self,
+                      SightingsCommand.self, EncountersCommand.self, DemoCommand.self, MakeTestPhotosCommand.self, EvaluateCommand.self,
                       CatalogCommand.self, IdentifyCommand.self, ReviewCommand.self, ExportCommand.self,
                       SyncCommand.self])
 }

@@ -150,4 +150,46 @@ final class IdentificationTests: XCTestCase {
         XCTAssertTrue((row["unusable_because"] as String?)?.contains("no fluke found") == true)
         XCTAssertLessThan(row["usefulness"] as Double? ?? 1, 0.5)
     }
+
+    /// A burst of one whale from one camera becomes one encounter with one combined call; a photo
+    /// an hour later is another encounter. `encounters --json` and `sightings --json` show both.
+    func testTheDaemonGroupsABurstIntoOneEncounterWithOneCall() throws {
+        let station = try TempStation("encounters")
+        let (csv, _) = try makeCatalog(in: station.root)
+        XCTAssertEqual(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state]).status, 0)
+        let daemon = try InProcessDaemon(station.config(settle: 0.3))
+        defer { try? daemon.stop() }
+        // HW-2 in three new scenes 5 s apart, then HW-4 an hour later.
+        let shots: [(individual: Int, scene: UInt64, exifIndex: Int)] = [(2, 901, 500), (2, 902, 505), (2, 903, 510), (4, 904, 4100)]
+        for (n, shot) in shots.enumerated() {
+            let bytes = try FixturePhoto(width: 640, height: 480, individualSeed: UInt64(shot.individual * 7), sceneSeed: shot.scene,
+                                         noise: 2, exif: FixturePhoto.cameraEXIF(index: shot.exifIndex)).jpegBytes()
+            try DropFolderWriter.write(bytes, to: "\(station.drop)/IMG_\(7000 + n).JPG", style: .direct)
+        }
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 60, "four sightings") { try queries.status().sightings == 4 }
+        try daemon.stop()
+
+        let listed = try runFlukeWatch(["encounters", "--json", "--state-dir", station.state])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let encounters = try listed.lines.map(json)
+        XCTAssertEqual(encounters.count, 2, listed.stdout)
+        let burst = encounters[0], later = encounters[1]
+        XCTAssertEqual(burst["photos"] as? Int, 3)
+        XCTAssertEqual((burst["sightings"] as? [Int])?.count, 3)
+        XCTAssertEqual(burst["individual"] as? String, "HW-2", listed.lines[0])
+        XCTAssertEqual(burst["decision"] as? String, "match", listed.lines[0])
+        XCTAssertEqual(try XCTUnwrap(burst["ended_epoch"] as? Double) - (burst["started_epoch"] as? Double ?? 0), 10, accuracy: 1)   // plus EXIF sub-seconds
+        XCTAssertEqual(later["photos"] as? Int, 1)
+        XCTAssertEqual(later["individual"] as? String, "HW-4", listed.lines[1])
+
+        let sightings = try runFlukeWatch(["sightings", "--json", "--state-dir", station.state]).lines.map(json)
+        XCTAssertEqual(sightings.count, 4)
+        let burstIDs = Set(try XCTUnwrap(burst["sightings"] as? [Int]))
+        for s in sightings {
+            let id = try XCTUnwrap(s["id"] as? Int)
+            XCTAssertEqual(s["encounter_id"] as? Int, burstIDs.contains(id) ? burst["id"] as? Int : later["id"] as? Int)
+            XCTAssertEqual(s["unusable_because"] as? [String], [])
+        }
+    }
 }

@@ -111,6 +111,10 @@ public enum ConfigLoader {
                 guard (-1...1).contains(v) else { throw s.error("threshold_match", "expected a cosine score from -1 to 1, got \(v)") }
                 config.thresholdMatch = v
             }
+            if let v = try s.number("encounter_gap") {
+                guard (0...86_400).contains(v) else { throw s.error("encounter_gap", "expected seconds from 0 (off) to 86400, got \(v)") }
+                config.encounterGap = v
+            }
             if let v = try s.integer("min_fluke_width") {
                 guard (0...100_000).contains(v) else { throw s.error("min_fluke_width", "expected pixels from 0 to 100000, got \(v)") }
                 config.usefulness.minimumRegionWidth = v

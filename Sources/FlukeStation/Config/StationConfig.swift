@@ -40,6 +40,10 @@ public struct StationConfig: Sendable, Equatable {
     public var cropToFluke: Bool = true
     /// Candidates kept per sighting.
     public var topK: Int = 5
+    /// Photos of one camera less than this many seconds apart are one encounter, ranked with
+    /// their evidence combined (0: no encounters). A burst as a fluke rises spans seconds; a
+    /// minute keeps two whales surfacing one after the other apart more often than not.
+    public var encounterGap: Double = 60
     /// What a photo must meet before it may be called a new individual (`PhotoUsefulness`).
     public var usefulness = PhotoUsefulness.Limits.standard
     /// Operator overrides of the calibrated thresholds.

@@ -15,6 +15,8 @@ public final class IdentificationService: Sendable {
     let topK: Int
     let overrides: ThresholdOverrides
     let usefulnessLimits: PhotoUsefulness.Limits
+    /// nil when `encounter_gap` is 0.
+    let encounters: EncounterIdentifier?
     private let index = Mutex<CatalogIndex?>(nil)
     private let loadedFittedAt = Mutex<Date?>(nil)
 
@@ -24,6 +26,7 @@ public final class IdentificationService: Sendable {
         self.crop = config.cropToFluke ? .fluke : .none
         self.topK = config.topK
         self.usefulnessLimits = config.usefulness
+        self.encounters = config.encounterGap > 0 ? EncounterIdentifier(database: database, gap: config.encounterGap) : nil
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }
 
@@ -46,6 +49,13 @@ public final class IdentificationService: Sendable {
 
     public func makeExtractor() throws -> FeatureExtractor {
         try FeatureExtractor(package: package, recipe: current?.recipe ?? .station)
+    }
+
+    /// Puts an identified sighting into its encounter and returns the encounter's combined call
+    /// (nil when encounters are off or there is no catalog).
+    public func joinEncounter(sightingID: Int64) throws -> (encounterID: Int64, call: EncounterStore.Call?)? {
+        guard let encounters, let index = current else { return nil }
+        return try encounters.join(sightingID: sightingID, index: index, topK: topK)
     }
 
     /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo);

@@ -8,7 +8,8 @@ import Foundation
 /// Until identification lands the sighting's decision is `awaiting-identification`.
 public struct PhotoProcessor: Sendable {
     public enum Outcome: Sendable, Equatable {
-        case done(sightingID: Int64, quality: QualityMeasures, identification: IdentificationRecord?)
+        case done(sightingID: Int64, quality: QualityMeasures, identification: IdentificationRecord?,
+                  encounter: EncounterOutcome? = nil)
         case quarantined(QuarantineReason)
         case failed(String)
     }
@@ -90,7 +91,11 @@ public struct PhotoProcessor: Sendable {
         let sighting = try queue.complete(photo.id, with: ProcessedPhoto(quality: quality, thumbnailPath: thumbnail,
                                                                           identification: identification))
         _ = try? autoConfirmer.confirmIfConfident(sighting)   // on failure the sighting waits for a person
-        return .done(sightingID: sighting, quality: quality, identification: identification)
+        // The photo's own sighting is safely recorded; the encounter's call is derived from the
+        // recorded sightings and is recomputed when the next photo joins, so a failure here loses nothing.
+        let encounter = identification == nil ? nil : (try? identifying?.service.joinEncounter(sightingID: sighting))
+            .flatMap { $0 }.map { EncounterOutcome(id: $0.encounterID, call: $0.call) }
+        return .done(sightingID: sighting, quality: quality, identification: identification, encounter: encounter)
     }
 
     /// The bytes of the first path that still holds the photo: unchanged since intake hashed it
@@ -147,4 +152,10 @@ public struct PhotoProcessor: Sendable {
                               at: (stateDirectory as NSString).appendingPathComponent(relative))
         return relative
     }
+}
+
+/// The encounter a processed photo joined, and the encounter's combined call.
+public struct EncounterOutcome: Sendable, Equatable {
+    public var id: Int64
+    public var call: EncounterStore.Call?
 }

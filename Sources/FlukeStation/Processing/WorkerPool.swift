@@ -88,7 +88,7 @@ final class WorkerPool: @unchecked Sendable {
                                      "photo_path": "\(photo.paths.first ?? "")"]
         do {
             switch try processor.process(photo, identifying: identifying) {
-            case .done(let sightingID, let quality, let identification):
+            case .done(let sightingID, let quality, let identification, let encounter):
                 meta[Logger.eventKey] = "sighting"
                 meta["sighting_id"] = "\(sightingID)"
                 meta["decision"] = "\(identification?.decision.rawValue ?? SightingDecision.awaitingIdentification.rawValue)"
@@ -108,6 +108,13 @@ final class WorkerPool: @unchecked Sendable {
                         what += "; not called new, the photo is unusable: " + id.unusableBecause.joined(separator: ", ")
                         meta["unusable_because"] = "\(id.unusableBecause.joined(separator: "; "))"
                     }
+                }
+                if let encounter, let call = encounter.call {
+                    meta["encounter_id"] = "\(encounter.id)"
+                    meta["encounter_decision"] = "\(call.decision.rawValue)"
+                    what += "; encounter \(encounter.id) (\(call.photos) photo\(call.photos == 1 ? "" : "s")): \(call.decision.rawValue)"
+                    if let individual = call.individual { what += " \(individual)" }
+                    if let score = call.score { what += String(format: " (%.3f)", score) }
                 }
                 logger.info("sighting \(sightingID) from photo \(photo.id.short): \(what) (\(quality.width)×\(quality.height), sharpness \(Int(quality.sharpness)))",
                             metadata: meta)
