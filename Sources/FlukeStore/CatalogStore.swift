@@ -172,7 +172,7 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    private func insertFeature(_ db: Database, catalogPhotoID: Int64, feature: [Float], modelVersion: String, crop: String) throws {
+    func insertFeature(_ db: Database, catalogPhotoID: Int64, feature: [Float], modelVersion: String, crop: String) throws {
         try db.execute(sql: """
             INSERT INTO embedding (catalog_photo_id, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)
             """, arguments: [catalogPhotoID, modelVersion, feature.count, FloatBlob.encode(feature), crop])

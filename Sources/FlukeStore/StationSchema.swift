@@ -13,6 +13,7 @@ enum StationSchema {
         m.registerMigration("v6-file-fingerprint", migrate: addFileFingerprint)
         m.registerMigration("v7-usefulness", migrate: addUsefulness)
         m.registerMigration("v8-encounter-call", migrate: addEncounterCall)
+        m.registerMigration("v9-model-change", migrate: addModelChange)
         return m
     }
 

@@ -8,7 +8,7 @@ struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "The station's catalog of known individuals.",
-        subcommands: [CatalogImportCommand.self, CatalogStatsCommand.self])
+        subcommands: [CatalogImportCommand.self, CatalogStatsCommand.self, CatalogReembedCommand.self])
 }
 
 struct CatalogImportCommand: ParsableCommand {

@@ -15,8 +15,9 @@ struct StatusCommand: ParsableCommand {
         let (_, database) = try station.openDatabase()
         let s = try StationQueries(database: database).status()
         let sync = try SyncOutbox(database: database).status()
+        let change = try CatalogStore(database: database).latestModelChange()
         if json {
-            try Output.jsonLine(StatusWithSync(station: s, sync: sync))
+            try Output.jsonLine(StatusWithSync(station: s, sync: sync, modelChange: change))
             return
         }
         let p = s.photos
@@ -28,6 +29,11 @@ struct StatusCommand: ParsableCommand {
             database     \(s.database)
             sync         outbox \(sync.outbox), set aside \(sync.parked), last success \(sync.lastSuccessAt ?? "never")\(sync.lastError.map { ", last error at \(sync.lastErrorAt ?? "?"): \($0)" } ?? "")
             """)
+        if let c = change {
+            let state = c.finishedAt == nil ? "in progress" : "finished"
+            print("model change \(c.modelVersion): catalog re-embedded \(c.done) of \(c.total) (\(c.failed) failed), \(state)"
+                  + (c.lastError.map { "; last error: \($0)" } ?? ""))
+        }
         if !s.quarantineReasons.isEmpty {
             print("quarantined  " + s.quarantineReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                   + " — see `flukewatch photos --status quarantined`")
@@ -35,16 +41,19 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-/// `status --json`: the station's counts plus a `sync` object (outbox depth, last success, last error).
+/// `status --json`: the station's counts plus a `sync` object (outbox depth, last success, last
+/// error) and `model_change` (re-embedding the catalog for a new model; null when none ever ran).
 struct StatusWithSync: Encodable {
     let station: StationStatus
     let sync: SyncStatus
+    let modelChange: CatalogStore.ModelChange?
 
-    enum Key: String, CodingKey { case sync }
+    enum Key: String, CodingKey { case sync, modelChange = "model_change" }
 
     func encode(to encoder: any Encoder) throws {
         try station.encode(to: encoder)
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(sync, forKey: .sync)
+        try c.encode(modelChange, forKey: .modelChange)
     }
 }

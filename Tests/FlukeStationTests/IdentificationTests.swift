@@ -12,25 +12,8 @@ final class IdentificationTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
     }
 
-    /// 5 individuals × 4 photos, and the CSV listing them (plus one bad row).
     func makeCatalog(in dir: URL) throws -> (csv: String, photos: [(path: String, individual: String)]) {
-        var photos: [(String, String)] = []
-        var lines = ["file,individual,name"]
-        for individual in 1...5 {
-            for shot in 1...4 {
-                let name = "HW\(individual)_\(shot).jpg"
-                let bytes = try FixturePhoto(width: 640, height: 480, individualSeed: UInt64(individual * 7),
-                                             sceneSeed: UInt64(individual * 100 + shot), noise: 2,
-                                             exif: FixturePhoto.cameraEXIF(index: individual * 10 + shot)).jpegBytes()
-                try DropFolderWriter.write(bytes, to: dir.appendingPathComponent("photos/\(name)").path, style: .direct)
-                lines.append("photos/\(name),HW-\(individual),Whale \(individual)")
-                photos.append((dir.appendingPathComponent("photos/\(name)").path, "HW-\(individual)"))
-            }
-        }
-        lines.append("photos/missing.jpg,HW-9,")
-        let csv = dir.appendingPathComponent("catalog.csv").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
-        return (csv, photos)
+        try makeSyntheticCatalog(in: dir)
     }
 
     func testCatalogImportIsIdempotentAndIdentifyFindsCataloguedPhotos() throws {

@@ -27,6 +27,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     private let reloader: Reloader?
     private let onReady: @Sendable () -> Void
     private let identification: IdentificationService?
+    private let modelChange: ModelChangeRunner?
 
     public init(config: StationConfig, database: StationDatabase, logger: Logger, reloader: Reloader? = nil,
                 onReady: @escaping @Sendable () -> Void = {}) {
@@ -39,6 +40,9 @@ public final class PipelineService: Service, @unchecked Sendable {
         let signal = self.signal
         let armed = self.armed
         identification = Self.loadIdentification(config: config, database: database, logger: logger)
+        modelChange = identification.flatMap {
+            ModelChangeRunner(service: $0, database: database, logger: logger, onFinished: { signal.notify() })
+        }
         intake = IntakeLoop(folders: config.dropFolders,
                             intaker: PhotoIntaker(log: IntakeLog(database: database), maxPixels: config.maxPixels),
                             settle: config.settleSeconds, logger: logger,
@@ -71,6 +75,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         intake.start()
         workers.start()
+        modelChange?.start()
         let watched: [String]
         do {
             watched = try await armed.value()
@@ -169,6 +174,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     private func stopThreads() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread { [self] in
+                modelChange?.stop()
                 intake.stop()
                 workers.stop()
                 done.resume()

@@ -19,6 +19,7 @@ public final class IdentificationService: Sendable {
     let encounters: EncounterIdentifier?
     private let index = Mutex<CatalogIndex?>(nil)
     private let loadedFittedAt = Mutex<Date?>(nil)
+    private let holding = Atomic<Bool>(false)
 
     public init(package: ModelPackage, database: StationDatabase, config: StationConfig) {
         self.package = package
@@ -29,6 +30,10 @@ public final class IdentificationService: Sendable {
         self.encounters = config.encounterGap > 0 ? EncounterIdentifier(database: database, gap: config.encounterGap) : nil
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }
+
+    /// True while the catalog is being re-embedded for this model: workers leave photos queued.
+    public var isHoldingForModelChange: Bool { holding.load(ordering: .acquiring) }
+    func holdForModelChange(_ hold: Bool) { holding.store(hold, ordering: .releasing) }
 
     /// The index in use (nil until a catalog has been imported and fitted for this model).
     public var current: CatalogIndex? { index.withLock { $0 } }

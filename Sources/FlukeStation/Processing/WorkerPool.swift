@@ -65,6 +65,10 @@ final class WorkerPool: @unchecked Sendable {
             }
         }
         while !stopRequested.load(ordering: .acquiring) {
+            if identification?.isHoldingForModelChange == true {
+                signal.wait(timeout: 1)
+                continue
+            }
             let claimed: ClaimedPhoto?
             do {
                 claimed = try queue.claimNext()

@@ -1,0 +1,36 @@
+import ArgumentParser
+import FlukeStation
+import FlukeStore
+import Foundation
+import Logging
+
+struct CatalogReembedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reembed",
+        abstract: "Embed every catalog photo with the installed model (from its original file) and refit.",
+        discussion: "The daemon does this by itself in the background when it starts with a new model; this runs it in the foreground. Photos already embedded by the installed model are skipped, so it resumes after an interruption. Earlier models' embeddings are kept.")
+
+    @OptionGroup var station: StationOptions
+
+    @Flag(name: .long, help: "Print the summary as one JSON object.")
+    var json = false
+
+    func run() throws {
+        let config = try station.resolve()
+        Output.bootstrapLogging(level: "warning")
+        let database: StationDatabase
+        do { database = try StationDatabase.openCreatingStateDirectory(config) } catch { throw CLIError("\(error)") }
+        let package = try ModelLocator.load(configured: config.modelDirectory)
+        var bar = ProgressBar()
+        let summary: CatalogReembedder.Summary
+        do {
+            summary = try CatalogReembedder(database: database, package: package, logger: Logger(label: "flukewatch-catalog"))
+                .run(progress: { done, total in bar.update("re-embed", done, total) })
+        } catch {
+            throw CLIError("\(error)")
+        }
+        if json { return try Output.jsonLine(summary) }
+        print("re-embedded \(summary.embedded) catalog photo(s) for model \(summary.modelVersion), \(summary.failed.count) failed\(summary.refitted ? "; projection and thresholds refitted" : "")")
+        for f in summary.failed { print("  failed: \(f)") }
+    }
+}

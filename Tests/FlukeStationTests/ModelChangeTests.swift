@@ -1,0 +1,108 @@
+import Crypto
+import FlukeFixtures
+import FlukeStation
+import FlukeStore
+import Foundation
+import GRDB
+import XCTest
+
+/// A new model installed over a catalog embedded by the old one: the catalog is embedded again
+/// from its original files, every embedding keeps its version, and rankings use one version only.
+final class ModelChangeTests: XCTestCase {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
+
+    func json(_ line: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+    }
+
+    /// A copy of the installed model with one byte of its weights changed: another model version
+    /// (the version is the weights' digest) that embeds almost exactly as the original.
+    func otherModel(in dir: URL) throws -> (directory: String, version: String) {
+        let target = dir.appendingPathComponent("model-b")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        let manifestURL = repo.appendingPathComponent("models/efficientnet-lite0-int8.json")
+        var manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        var bin = try XCTUnwrap(manifest["bin"] as? [String: Any])
+        var weights = try Data(contentsOf: repo.appendingPathComponent("models/\(try XCTUnwrap(bin["file"] as? String))"))
+        weights[weights.count - 1] ^= 1
+        let digest = SHA256.hash(data: weights).map { String(format: "%02x", $0) }.joined()
+        bin["sha256"] = digest
+        manifest["bin"] = bin
+        try weights.write(to: target.appendingPathComponent(try XCTUnwrap(bin["file"] as? String)))
+        try JSONSerialization.data(withJSONObject: manifest).write(to: target.appendingPathComponent("efficientnet-lite0-int8.json"))
+        return (target.path, "efficientnet-lite0-int8-\(digest.prefix(12))")
+    }
+
+    func embeddingCounts(_ database: StationDatabase) throws -> [String: Int] {
+        try database.pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+                SELECT model_version, COUNT(*) AS n FROM embedding WHERE catalog_photo_id IS NOT NULL GROUP BY model_version
+                """).map { ($0["model_version"] as String, $0["n"] as Int) })
+        }
+    }
+
+    func testTheDaemonReembedsTheCatalogForANewModelWhilePhotosWait() throws {
+        let station = try TempStation("model-change")
+        let (csv, photos) = try makeSyntheticCatalog(in: station.root)
+        let imported = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "import", csv, "--json", "--state-dir", station.state]).lines.last))
+        let oldVersion = try XCTUnwrap(imported["model_version"] as? String)
+        let (modelB, newVersion) = try otherModel(in: station.root)
+        XCTAssertNotEqual(oldVersion, newVersion)
+
+        // A photo is already waiting in the drop folder when the station starts with model B.
+        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: photos[6].path))),
+                                   to: "\(station.drop)/IMG_0500.JPG", style: .direct)
+        var config = station.config(settle: 0.3)
+        config.modelDirectory = modelB
+        let daemon = try InProcessDaemon(config)
+        defer { try? daemon.stop() }
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 90, "the sighting") { try queries.status().sightings == 1 }
+        let sighting = try XCTUnwrap(try queries.sightings().first)
+        // It waited for the new catalog instead of being logged unidentified.
+        XCTAssertEqual(sighting.modelVersion, newVersion)
+        XCTAssertEqual(sighting.decision, "match")
+        XCTAssertEqual(sighting.individual, photos[6].individual)
+        try daemon.stop()
+
+        XCTAssertEqual(try embeddingCounts(try station.database()), [oldVersion: 20, newVersion: 20])
+        let status = try json(try XCTUnwrap(try runFlukeWatch(["status", "--json", "--state-dir", station.state]).lines.last))
+        let change = try XCTUnwrap(status["model_change"] as? [String: Any], "\(status)")
+        XCTAssertEqual(change["model_version"] as? String, newVersion)
+        XCTAssertEqual(change["done"] as? Int, 20)
+        XCTAssertEqual(change["total"] as? Int, 20)
+        XCTAssertEqual(change["failed"] as? Int, 0)
+        XCTAssertNotNil(change["finished_at"] as? Double)
+        // Both versions are fitted, each on its own embeddings.
+        let fitted = try station.database().pool.read { try String.fetchAll($0, sql: "SELECT model_version FROM catalog_model ORDER BY 1") }
+        XCTAssertEqual(Set(fitted), [oldVersion, newVersion])
+    }
+
+    func testCatalogReembedRunsInTheForegroundAndNamesPhotosItCannotRead() throws {
+        let station = try TempStation("reembed-cli")
+        let (csv, photos) = try makeSyntheticCatalog(in: station.root)
+        XCTAssertEqual(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state]).status, 0)
+        let (modelB, newVersion) = try otherModel(in: station.root)
+        let config = station.root.appendingPathComponent("b.toml").path
+        try "[identification]\nmodel_dir = \"\(modelB)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        // One original was edited since it was catalogued: it cannot be re-embedded as the same photo.
+        try Data([0xFF, 0xD8, 0xFF]).write(to: URL(fileURLWithPath: photos[3].path))
+
+        let r = try runFlukeWatch(["catalog", "reembed", "--json", "--config", config, "--state-dir", station.state])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try json(try XCTUnwrap(r.lines.last))
+        XCTAssertEqual(summary["model_version"] as? String, newVersion)
+        XCTAssertEqual(summary["embedded"] as? Int, 19)
+        XCTAssertEqual(summary["refitted"] as? Bool, true)
+        let failed = try XCTUnwrap(summary["failed"] as? [String])
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertTrue(failed[0].contains(photos[3].path) && failed[0].contains("changed since it was catalogued"), failed[0])
+
+        let again = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "reembed", "--json", "--config", config, "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(again["embedded"] as? Int, 0, "only the photo that still fails is tried again")
+        let stats = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--config", config, "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(stats["fitted"] as? Bool, true)
+        let id = try runFlukeWatch(["identify", photos[9].path, "--json", "--config", config, "--state-dir", station.state])
+        XCTAssertEqual(try json(try XCTUnwrap(id.lines.first))["decision"] as? String, "match", id.stdout)
+    }
+}
