@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
                 // imgcodecs is not linked: LazyImgcodecs.cpp opens it on the first PNG or TIFF.
-                linkerSettings: ["opencv_core", "opencv_imgproc", "jpeg", "dl"].map { .linkedLibrary($0) }),
+                linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_features2d", "opencv_calib3d", "jpeg", "dl"]
+                    .map { .linkedLibrary($0) }),
         // The embedding runtime: XNNPACK's subgraph API behind a small C layer (Debian's
         // libxnnpack-dev ships no pkg-config file, so the libraries are named here).
         .target(name: "CFlukeEmbed", cSettings: [.unsafeFlags(["-O2"])],

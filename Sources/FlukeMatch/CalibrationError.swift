@@ -7,6 +7,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     case projection(ProjectionError)
     case gallery(GalleryError)
     case policy(DecisionPolicyError)
+    case reranking(String)
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
             return "calibration could not rank: \(error)"
         case .policy(let error):
             return "calibration produced unusable thresholds: \(error)"
+        case .reranking(let why):
+            return "calibration could not verify a simulated query: \(why)"
         }
     }
 }

@@ -13,12 +13,17 @@ public struct MatchingRecipe: Sendable, Hashable, Codable {
     /// The learned projection fitted on the catalog; nil to match the pooled features directly.
     public var projection: Projection.Parameters?
     public var aggregation: Gallery.Aggregation
+    /// Re-rank the leaders by local-feature agreement; nil: the global ranking decides alone.
+    /// (Absent from recipes stored before verification existed, which decode as nil.)
+    public var verification: VerificationParameters?
 
-    public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation) {
+    public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation,
+                verification: VerificationParameters? = nil) {
         self.layer = layer
         self.grid = grid
         self.projection = projection
         self.aggregation = aggregation
+        self.verification = verification
     }
 
     public static let recommended = MatchingRecipe(

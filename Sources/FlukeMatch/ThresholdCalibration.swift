@@ -42,6 +42,23 @@ public enum ThresholdCalibration {
         }
     }
 
+    /// A second stage applied to each simulated query's ranking, as the station applies it to
+    /// real queries (geometric verification): the first `depth` candidates go in, the re-ranked
+    /// list comes out. `apply` gets the query's row in `features` and the candidates, whose
+    /// `photoKey` is "#row" of the catalog photo that scored best.
+    public struct Reranking {
+        public var depth: Int
+        public var apply: (_ queryRow: Int, _ candidates: [IndividualScore]) throws -> [IndividualScore]
+
+        public init(depth: Int, apply: @escaping (_ queryRow: Int, _ candidates: [IndividualScore]) throws -> [IndividualScore]) {
+            self.depth = depth
+            self.apply = apply
+        }
+
+        /// The catalog row a candidate's `photoKey` names.
+        public static func row(of candidate: IndividualScore) -> Int? { Int(candidate.photoKey.dropFirst()) }
+    }
+
     public struct Result: Sendable, Equatable {
         public var policy: DecisionPolicy
         /// MAP@5 of the simulated queries at the chosen new-individual threshold.
@@ -57,10 +74,11 @@ public enum ThresholdCalibration {
     /// scored with `aggregation`, as the station's gallery will.
     public static func calibrate(features: EmbeddingMatrix, labels: [String], projection: Projection.Parameters?,
                                  aggregation: Gallery.Aggregation = .maximumAndCentroid,
-                                 parameters: Parameters = Parameters()) throws(CalibrationError) -> Result
+                                 parameters: Parameters = Parameters(),
+                                 reranking: Reranking? = nil) throws(CalibrationError) -> Result
     {
         let outcomes = try simulate(features: features, labels: labels, projection: projection,
-                                    aggregation: aggregation, parameters: parameters)
+                                    aggregation: aggregation, parameters: parameters, reranking: reranking)
         let (newThreshold, map5) = ThresholdSearch.bestNewThreshold(outcomes)
         let matchThreshold = ThresholdSearch.matchThreshold(outcomes, newThreshold: newThreshold,
                                                             precision: parameters.matchPrecision)
@@ -78,7 +96,8 @@ public enum ThresholdCalibration {
     /// The simulated queries (top-5 candidates each), without choosing thresholds.
     public static func simulate(features: EmbeddingMatrix, labels: [String], projection: Projection.Parameters?,
                                 aggregation: Gallery.Aggregation = .maximumAndCentroid,
-                                parameters: Parameters = Parameters()) throws(CalibrationError) -> [QueryOutcome]
+                                parameters: Parameters = Parameters(),
+                                reranking: Reranking? = nil) throws(CalibrationError) -> [QueryOutcome]
     {
         let n = features.count
         guard labels.count == n else { throw .labelsDoNotMatchRows(rows: n, labels: labels.count) }
@@ -94,8 +113,8 @@ public enum ThresholdCalibration {
 
         guard let projection else {
             let gallery = try makeGallery(features, labels: labels, keys: keys, aggregation: aggregation)
-            var out = try ask(gallery, rows: (0..<n).filter { hasOther[$0] }, labels: labels, keys: keys, asNew: false)
-            out += try ask(gallery, rows: Array(0..<n), labels: labels, keys: keys, asNew: true)
+            var out = try ask(gallery, reranking, rows: (0..<n).filter { hasOther[$0] }, labels: labels, keys: keys, asNew: false)
+            out += try ask(gallery, reranking, rows: Array(0..<n), labels: labels, keys: keys, asNew: true)
             return out
         }
 
@@ -108,9 +127,9 @@ public enum ThresholdCalibration {
             let gallery = try foldGallery(features, labels: labels, keys: keys, projection: projection,
                                           aggregation: aggregation, training: { individualFold[$0] != k })
             let held = (0..<n).filter { individualFold[$0] == k }
-            outcomes += try ask(gallery, rows: held, labels: labels, keys: keys, asNew: true)
+            outcomes += try ask(gallery, reranking, rows: held, labels: labels, keys: keys, asNew: true)
             if parameters.validation == .individualFolds {
-                outcomes += try ask(gallery, rows: held.filter { hasOther[$0] }, labels: labels, keys: keys,
+                outcomes += try ask(gallery, reranking, rows: held.filter { hasOther[$0] }, labels: labels, keys: keys,
                                     asNew: false)
             }
         }
@@ -120,7 +139,7 @@ public enum ThresholdCalibration {
                 let gallery = try foldGallery(features, labels: labels, keys: keys, projection: projection,
                                               aggregation: aggregation, training: { photoFold[$0] != k })
                 let held = (0..<n).filter { photoFold[$0] == k && hasOther[$0] }
-                outcomes += try ask(gallery, rows: held, labels: labels, keys: keys, asNew: false)
+                outcomes += try ask(gallery, reranking, rows: held, labels: labels, keys: keys, asNew: false)
             }
         }
         return outcomes
@@ -175,18 +194,25 @@ public enum ThresholdCalibration {
         }
     }
 
-    private static func ask(_ gallery: Gallery, rows: [Int], labels: [String], keys: [String], asNew: Bool)
-        throws(CalibrationError) -> [QueryOutcome]
+    private static func ask(_ gallery: Gallery, _ reranking: Reranking?, rows: [Int], labels: [String], keys: [String],
+                            asNew: Bool) throws(CalibrationError) -> [QueryOutcome]
     {
         guard !rows.isEmpty else { return [] }
+        let ranked: [[IndividualScore]]
         do {
-            let ranked = try gallery.rank(queries: gallery.embeddings.selecting(rows: rows), topK: 5,
-                                          excluding: rows.map { asNew ? .individual(labels[$0]) : .photo(keys[$0]) })
-            return zip(rows, ranked).map { row, candidates in
-                QueryOutcome(truth: asNew ? .new : .known(labels[row]), candidates: candidates)
-            }
+            ranked = try gallery.rank(queries: gallery.embeddings.selecting(rows: rows), topK: max(5, reranking?.depth ?? 5),
+                                      excluding: rows.map { asNew ? .individual(labels[$0]) : .photo(keys[$0]) })
         } catch {
             throw .gallery(error)
         }
+        var out: [QueryOutcome] = []
+        for (row, candidates) in zip(rows, ranked) {
+            var final = candidates
+            if let reranking {
+                do { final = try reranking.apply(row, candidates) } catch { throw .reranking("\(error)") }
+            }
+            out.append(QueryOutcome(truth: asNew ? .new : .known(labels[row]), candidates: Array(final.prefix(5))))
+        }
+        return out
     }
 }

@@ -33,10 +33,12 @@ extension CatalogStore {
     }
 
     /// Adds the new model's embedding of a catalog photo and counts it, in one transaction.
-    public func addEmbedding(_ feature: [Float], for photo: PhotoToEmbed, modelVersion: String) throws {
+    public func addEmbedding(_ feature: [Float], for photo: PhotoToEmbed, modelVersion: String,
+                             localFeatures: [UInt8]? = nil) throws {
         try database.pool.write { db in
             try insertFeature(db, catalogPhotoID: photo.catalogPhotoID, feature: feature, modelVersion: modelVersion,
                               crop: photo.crop)
+            try insertLocalFeatures(db, catalogPhotoID: photo.catalogPhotoID, localFeatures)
             try db.execute(sql: "UPDATE model_change SET done = done + 1 WHERE model_version = ?", arguments: [modelVersion])
         }
     }

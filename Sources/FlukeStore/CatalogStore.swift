@@ -52,8 +52,9 @@ public struct CatalogStore: Sendable {
     }
 
     /// Adds one reference photo with its feature vector, in one transaction.
+    /// `localFeatures`: the crop's SIFT blob, kept for geometric verification (nil: none).
     public func add(individual: String, name: String?, sha256: String, sourcePath: String, feature: [Float],
-                    modelVersion: String, crop: String) throws -> AddOutcome {
+                    modelVersion: String, crop: String, localFeatures: [UInt8]? = nil) throws -> AddOutcome {
         try database.pool.write { db in
             if let other = try String.fetchOne(db, sql: "SELECT individual_id FROM catalog_photo WHERE sha256 = ? AND individual_id <> ?",
                                                arguments: [sha256, individual]) {
@@ -70,11 +71,14 @@ public struct CatalogStore: Sendable {
                                                    arguments: [existing, modelVersion, crop]) == true
                 if hasFeature { return .alreadyPresent }
                 try insertFeature(db, catalogPhotoID: existing, feature: feature, modelVersion: modelVersion, crop: crop)
+                try insertLocalFeatures(db, catalogPhotoID: existing, localFeatures)
                 return .added
             }
             try db.execute(sql: "INSERT INTO catalog_photo (individual_id, sha256, source_path, imported_at) VALUES (?, ?, ?, ?)",
                            arguments: [individual, sha256, sourcePath, now])
-            try insertFeature(db, catalogPhotoID: db.lastInsertedRowID, feature: feature, modelVersion: modelVersion, crop: crop)
+            let id = db.lastInsertedRowID
+            try insertFeature(db, catalogPhotoID: id, feature: feature, modelVersion: modelVersion, crop: crop)
+            try insertLocalFeatures(db, catalogPhotoID: id, localFeatures)
             return .added
         }
     }
@@ -168,6 +172,31 @@ public struct CatalogStore: Sendable {
         try database.pool.read { db in
             var out: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, name FROM individual WHERE name IS NOT NULL") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    /// Keeps the first blob a photo got (the crop does not change with the model).
+    func insertLocalFeatures(_ db: Database, catalogPhotoID: Int64, _ blob: [UInt8]?) throws {
+        guard let blob else { return }
+        try db.execute(sql: "INSERT OR IGNORE INTO local_features (catalog_photo_id, blob) VALUES (?, ?)",
+                       arguments: [catalogPhotoID, Data(blob)])
+    }
+
+    /// One catalog photo's local features (nil: none stored).
+    public func localFeatures(catalogPhotoID: Int64) throws -> [UInt8]? {
+        try database.pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT blob FROM local_features WHERE catalog_photo_id = ?", arguments: [catalogPhotoID])
+                .map { [UInt8]($0) }
+        }
+    }
+
+    /// Every stored blob by catalog photo id (for a refit's calibration).
+    public func allLocalFeatures() throws -> [Int64: [UInt8]] {
+        try database.pool.read { db in
+            var out: [Int64: [UInt8]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT catalog_photo_id, blob FROM local_features")
+            while let row = try rows.next() { out[row[0]] = [UInt8](row[1] as Data) }
             return out
         }
     }

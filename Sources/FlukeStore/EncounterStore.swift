@@ -17,6 +17,8 @@ public struct EncounterStore: Sendable {
         public var feature: [Float]?
         /// False when the usefulness rules found the photo unusable.
         public var usable: Bool
+        /// The photo's local features, for verifying it again against the current catalog.
+        public var localFeatures: [UInt8]?
     }
 
     /// The encounter's call: the same fields a sighting has, plus how many photos it rests on.
@@ -78,12 +80,14 @@ public struct EncounterStore: Sendable {
             }
             try db.execute(sql: "UPDATE sighting SET encounter_id = ? WHERE id = ?", arguments: [id, sightingID])
             let members = try Row.fetchAll(db, sql: """
-                SELECT s.id, s.unusable_because, e.vector FROM sighting s
+                SELECT s.id, s.unusable_because, e.vector, l.blob FROM sighting s
                 LEFT JOIN embedding e ON e.photo_sha256 = s.photo_sha256 AND e.model_version = ?
+                LEFT JOIN sighting_local_features l ON l.photo_sha256 = s.photo_sha256
                 WHERE s.encounter_id = ? ORDER BY s.id
                 """, arguments: [modelVersion, id]).map { row in
                 Member(sightingID: row["id"], feature: (row["vector"] as Data?).map(FloatBlob.decode),
-                       usable: (row["unusable_because"] as String?) == nil)
+                       usable: (row["unusable_because"] as String?) == nil,
+                       localFeatures: (row["blob"] as Data?).map { [UInt8]($0) })
             }
             let call = try decide(members)
             let candidates = try call.map { String(decoding: try JSONEncoder().encode($0.candidates), as: UTF8.self) }

@@ -36,6 +36,8 @@ public struct IdentificationRecord: Sendable, Equatable {
     /// The photo's own feature vector, kept so a review can add it to the catalog.
     public var feature: [Float]?
     public var crop: String
+    /// The crop's local features (FlukeVision.LocalFeatures' blob), when verification ran.
+    public var localFeatures: [UInt8]?
     /// 0...1 (`PhotoUsefulness.score`), and why the photo is unusable (empty: usable).
     public var usefulness: Double?
     public var unusableBecause: [String]
@@ -174,6 +176,10 @@ public struct PhotoQueue: Sendable {
                 try db.execute(sql: """
                     INSERT INTO embedding (photo_sha256, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)
                     """, arguments: [id.hex, ident.modelVersion, feature.count, FloatBlob.encode(feature), ident.crop])
+            }
+            if let blob = ident?.localFeatures {
+                try db.execute(sql: "INSERT OR REPLACE INTO sighting_local_features (photo_sha256, blob) VALUES (?, ?)",
+                               arguments: [id.hex, Data(blob)])
             }
             return try Int64.fetchOne(db, sql: "SELECT id FROM sighting WHERE photo_sha256 = ?", arguments: [id.hex]) ?? 0
         }

@@ -14,6 +14,7 @@ enum StationSchema {
         m.registerMigration("v7-usefulness", migrate: addUsefulness)
         m.registerMigration("v8-encounter-call", migrate: addEncounterCall)
         m.registerMigration("v9-model-change", migrate: addModelChange)
+        m.registerMigration("v10-local-features", migrate: addLocalFeatures)
         return m
     }
 

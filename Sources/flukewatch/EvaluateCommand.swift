@@ -35,6 +35,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "The frozen ImageNet baseline: final pooled vector, nearest neighbour, no projection.")
     var baseline = false
 
+    @Flag(name: .customLong("no-verify"), help: "Rank by the embedding alone, without geometric verification of the leaders.")
+    var noVerify = false
+
     @Flag(name: .long, help: "Also measure the frozen net and each step the station adds, as one table.")
     var ablation = false
 
@@ -55,6 +58,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
         settings.recipe = baseline ? .baseline : .station
+        if noVerify { settings.recipe.verification = nil }
         settings.keepQueries = report != nil
         settings.ablation = ablation
         settings.usefulnessGate = !noUsefulnessGate
@@ -81,7 +85,7 @@ struct EvaluateCommand: ParsableCommand {
               encounters (\(report.encounters): a known whale's query photos together, an unknown whale's in groups of \(report.queriesPer)): MAP@5 \(f(e.map5))   top-1 \(f(e.top1))   top-5 \(f(e.top5))   new precision \(f(e.newPrecision))   new recall \(f(e.newRecall))
               unusable query photos: \(report.unusableQueries) (\(report.usefulnessGate ? "never called new" : "gate off"))
               thresholds from the catalog alone: new < \(String(format: "%.3f", report.thresholdNew)), match ≥ \(String(format: "%.3f", report.thresholdMatch)) (simulated MAP@5 \(f(report.simulatedMAP5)))
-              per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
+              per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms, local features \(f(report.timings.localFeatures)) ms, verify \(f(report.timings.verify)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
               model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
             """)
         if !report.ablation.isEmpty { print(AblationTable.render(report.ablation)) }

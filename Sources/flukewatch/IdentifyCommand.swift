@@ -56,7 +56,7 @@ struct IdentifyCommand: ParsableCommand {
             var line = Line(file: image)
             do {
                 let extraction = try features.extract(try PhotoFeatures.readBytes(image), crop: crop)
-                let (call, candidates) = try index.identify(extraction.vectors[0], topK: top)
+                let (call, candidates) = try index.identify(extraction.vectors[0], topK: top, local: extraction.local)
                 let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: config.usefulness)
                 line.decision = decision.rawValue
                 line.usefulness = extraction.usefulness.score(under: config.usefulness)

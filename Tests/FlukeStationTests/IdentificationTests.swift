@@ -24,6 +24,8 @@ final class IdentificationTests: XCTestCase {
         let summary = try json(try XCTUnwrap(first.lines.last))
         XCTAssertEqual(summary["added"] as? Int, 20)
         XCTAssertEqual(summary["individuals"] as? Int, 5)
+        // Each catalog photo's SIFT features are kept for geometric verification.
+        XCTAssertEqual(try station.database().pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM local_features") }, 20)
         let skipped = try XCTUnwrap(summary["skipped"] as? [String])
         XCTAssertEqual(skipped.count, 1)
         XCTAssertTrue(skipped[0].contains("catalog.csv:line 22"), skipped[0])

@@ -1,4 +1,5 @@
 import FlukeMatch
+import FlukeVision
 import FlukeStore
 import Foundation
 
@@ -24,7 +25,12 @@ public struct CatalogFitter: Sendable {
         var matrix = EmbeddingMatrix(dimension: first.vector.count)
         for f in features { matrix.append(f.vector) }
         let labels = features.map(\.individual)
-        let fit = try Self.fit(matrix, labels: labels, recipe: recipe)
+        var local: [LocalFeatures?]?
+        if recipe.verification != nil {
+            let blobs = try store.allLocalFeatures()
+            local = features.map { f in blobs[f.catalogPhotoID].flatMap { try? LocalFeatures(blob: $0) } }
+        }
+        let fit = try Self.fit(matrix, labels: labels, recipe: recipe, localFeatures: local)
         let fitted = CatalogStore.FittedModel(
             modelVersion: modelVersion, recipeJSON: recipe.json, projection: fit.projection.map { Data($0.serialized()) },
             thresholdNew: Double(fit.calibration.policy.newThreshold), thresholdMatch: Double(fit.calibration.policy.matchThreshold),
@@ -35,11 +41,13 @@ public struct CatalogFitter: Sendable {
     }
 
     /// The projection (when the recipe has one and the catalog can support it) and the calibration.
-    public static func fit(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe) throws
+    public static func fit(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe,
+                           localFeatures: [LocalFeatures?]? = nil) throws
         -> (projection: Projection?, calibration: ThresholdCalibration.Result)
     {
         let projection = try fitProjection(features, labels: labels, recipe: recipe)
-        return (projection, try calibrate(features, labels: labels, recipe: recipe, projected: projection != nil))
+        return (projection, try calibrate(features, labels: labels, recipe: recipe, projected: projection != nil,
+                                          localFeatures: localFeatures))
     }
 
     /// LDA needs at least two individuals with two photos each; a smaller catalog is ranked by
@@ -56,13 +64,19 @@ public struct CatalogFitter: Sendable {
     }
 
     /// Thresholds from the catalog alone, in folds over individuals: five when the catalog has
-    /// them, fewer for a young catalog.
+    /// them, fewer for a young catalog. When the recipe verifies, the simulated queries are
+    /// verified too (with `localFeatures`, per catalog row), so the thresholds are on the scale
+    /// of the verified scores the station decides on.
     public static func calibrate(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe,
-                                 projected: Bool) throws -> ThresholdCalibration.Result {
+                                 projected: Bool, localFeatures: [LocalFeatures?]? = nil) throws -> ThresholdCalibration.Result {
         let individuals = Set(labels).count
         guard individuals >= 2 else { throw IdentificationError.catalogTooSmall(individuals: individuals) }
+        let reranking = recipe.verification.map {
+            LocalFeatureVerifier(parameters: $0).calibrationReranking(localFeatures ?? Array(repeating: nil, count: labels.count))
+        }
         return try ThresholdCalibration.calibrate(
             features: features, labels: labels, projection: projected ? projectionParameters(labels: labels, recipe: recipe) : nil,
-            aggregation: recipe.aggregation, parameters: ThresholdCalibration.Parameters(folds: min(5, individuals)))
+            aggregation: recipe.aggregation, parameters: ThresholdCalibration.Parameters(folds: min(5, individuals)),
+            reranking: reranking)
     }
 }

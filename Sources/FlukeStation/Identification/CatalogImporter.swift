@@ -55,9 +55,10 @@ public struct CatalogImporter {
                     s.alreadyPresent += 1
                     continue
                 }
-                let vector = try features.vector(of: bytes, crop: crop)
+                let extraction = try features.extract(bytes, crop: crop)
                 switch try store.add(individual: row.individual, name: row.name, sha256: sha, sourcePath: row.file,
-                                     feature: vector, modelVersion: package.version, crop: crop.rawValue) {
+                                     feature: extraction.vectors[0], modelVersion: package.version, crop: crop.rawValue,
+                                     localFeatures: extraction.local?.blob) {
                 case .added: s.added += 1
                 case .alreadyPresent: s.alreadyPresent += 1
                 case .conflict(let other):

@@ -1,6 +1,7 @@
 import FlukeCore
 import FlukeMatch
 import FlukeStore
+import FlukeVision
 import Foundation
 
 /// The catalog as identification uses it: the fitted projection, the gallery of projected
@@ -14,6 +15,10 @@ public struct CatalogIndex: Sendable {
     public let gallery: Gallery
     public let policy: DecisionPolicy
     public let fitted: CatalogStore.FittedModel
+    /// Re-ranks the leaders when the recipe verifies; catalog features are read from the store
+    /// per candidate (a few small rows per query) rather than held in memory.
+    let verifier: LocalFeatureVerifier?
+    let store: CatalogStore
 
     /// Builds the index from the store (nil when the catalog has not been fitted for this model).
     public static func load(store: CatalogStore, modelVersion: String, overrides: ThresholdOverrides = .init()) throws -> CatalogIndex? {
@@ -34,14 +39,29 @@ public struct CatalogIndex: Sendable {
         let policy = try DecisionPolicy(newThreshold: Float(overrides.newThreshold ?? fitted.thresholdNew),
                                         matchThreshold: Float(overrides.matchThreshold ?? fitted.thresholdMatch))
         return CatalogIndex(modelVersion: modelVersion, recipe: recipe, projection: projection, gallery: gallery,
-                            policy: policy, fitted: fitted)
+                            policy: policy, fitted: fitted, verifier: recipe.verification.map(LocalFeatureVerifier.init),
+                            store: store)
     }
 
-    /// Ranks the catalog's individuals for one raw feature vector and decides.
-    public func identify(_ raw: [Float], topK: Int = 5) throws -> (decision: SightingDecision, candidates: [IndividualScore]) {
-        let query = try Self.embed(raw, projection)
-        let candidates = try gallery.rank(query: query, topK: topK)
+    /// Ranks the catalog's individuals for one raw feature vector and decides. `local`: the
+    /// query crop's local features, for verification (nil: zero inliers everywhere).
+    public func identify(_ raw: [Float], topK: Int = 5, local: LocalFeatures? = nil) throws
+        -> (decision: SightingDecision, candidates: [IndividualScore])
+    {
+        let candidates = try rank(raw, topK: topK, local: local)
         return (policy.decide(candidates: candidates), candidates)
+    }
+
+    /// The first `topK` individuals; when the recipe verifies, the leaders carry their verified
+    /// scores (individuals beyond `verification.candidates` keep their global score).
+    public func rank(_ raw: [Float], topK: Int, local: LocalFeatures?) throws -> [IndividualScore] {
+        let query = try Self.embed(raw, projection)
+        guard let verifier else { return try gallery.rank(query: query, topK: topK) }
+        let leaders = try gallery.rank(query: query, topK: max(topK, verifier.parameters.candidates))
+        let verified = try verifier.rerank(leaders, query: local) { candidate in
+            try Int64(candidate.photoKey).flatMap { try store.localFeatures(catalogPhotoID: $0) }.map { try LocalFeatures(blob: $0) }
+        }
+        return Array(GeometricReranking.overlay(leaders, with: verified).prefix(topK))
     }
 
     /// A raw feature vector as the gallery holds it: projected (and normalised) when the catalog

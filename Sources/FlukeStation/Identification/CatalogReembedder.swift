@@ -54,8 +54,9 @@ public struct CatalogReembedder: Sendable {
                 guard ContentHasher.hash(bytes: bytes).hex == photo.sha256 else {
                     throw PhotoFeatures.Failure.unreadable("its content changed since it was catalogued")
                 }
-                let vector = try features.vector(of: bytes, crop: CropMode(rawValue: photo.crop) ?? .fluke)
-                try store.addEmbedding(vector, for: photo, modelVersion: package.version)
+                let extraction = try features.extract(bytes, crop: CropMode(rawValue: photo.crop) ?? .fluke)
+                try store.addEmbedding(extraction.vectors[0], for: photo, modelVersion: package.version,
+                                       localFeatures: extraction.local?.blob)
                 summary.embedded += 1
             } catch {
                 let message = "catalog photo \(photo.sourcePath) (\(photo.individual)): \(error)"

@@ -1,6 +1,7 @@
 import FlukeCore
 import FlukeMatch
 import FlukeStore
+import FlukeVision
 import Foundation
 
 /// The daemon's encounter step: after a photo's sighting is recorded, the photo joins its
@@ -29,16 +30,22 @@ public struct EncounterIdentifier: Sendable {
         }
     }
 
+    /// At most this many photos' evidence is combined (the first usable ones): a long burst adds
+    /// little after a handful of frames, and each frame is verified again whenever a photo joins.
+    static let maximumEvidence = 8
+
     /// Usable photos are the evidence; an encounter of unusable photos only is ranked on all of
-    /// them but left to a person (`uncertain`), as a single unusable photo is.
+    /// them but left to a person (`uncertain`), as a single unusable photo is. Each photo is
+    /// ranked (and verified) against the current catalog, so the combined scores are on the scale
+    /// the current thresholds were calibrated on, even after a refit.
     static func call(_ members: [EncounterStore.Member], index: CatalogIndex, topK: Int) throws -> EncounterStore.Call? {
         let identified = members.filter { $0.feature != nil }
         guard !identified.isEmpty else { return nil }
         let usable = identified.filter(\.usable)
-        let evidence = usable.isEmpty ? identified : usable
+        let evidence = (usable.isEmpty ? identified : usable).prefix(maximumEvidence)
         let depth = min(index.gallery.individualCount, max(candidatesPerPhoto, topK))
         let rankings = try evidence.map { member in
-            try index.gallery.rank(query: try CatalogIndex.embed(member.feature!, index.projection), topK: depth)
+            try index.rank(member.feature!, topK: depth, local: try member.localFeatures.map { try LocalFeatures(blob: $0) })
         }
         let combined = EncounterRanking.combine(rankings, topK: topK)
         let decision = usable.isEmpty ? .uncertain : index.policy.decide(candidates: combined)

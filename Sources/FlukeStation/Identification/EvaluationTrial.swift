@@ -1,11 +1,15 @@
 import FlukeCore
 import FlukeMatch
+import FlukeVision
 import Foundation
 
 /// What `Evaluator` extracted from a labelled set: per readable photo, one raw vector per recipe,
 /// its usefulness, label and file, and the per-stage timings.
 struct ExtractedSet {
     var vectors: [[[Float]]]
+    /// Per photo, when the extractor computed them.
+    var local: [LocalFeatures?] = []
+    var localMs: [Double] = []
     var usefulness: [PhotoUsefulness] = []
     var labels: [String] = []
     var files: [String] = []
@@ -26,10 +30,12 @@ struct Trial {
     let calibrateSeconds: Double
     var projectMs: [Double] = []
     var searchMs: [Double] = []
+    var verifyMs: [Double] = []
     var kept: [EvaluatedQuery] = []
 
-    init(recipe: MatchingRecipe, features: [[Float]], labels: [String], split: EvaluationSplit, keepQueries: Bool,
-         files: [String]) throws {
+    /// `local`: every photo's local features (needed when the recipe verifies).
+    init(recipe: MatchingRecipe, features: [[Float]], local: [LocalFeatures?], labels: [String], split: EvaluationSplit,
+         keepQueries: Bool, files: [String]) throws {
         var catalog = EmbeddingMatrix(dimension: features[0].count)
         for r in split.catalogRows { catalog.append(features[r]) }
         let catalogLabels = split.catalogRows.map { labels[$0] }
@@ -40,7 +46,8 @@ struct Trial {
         var calibrationResult: ThresholdCalibration.Result?
         calibrateSeconds = try Evaluator.milliseconds {
             calibrationResult = try CatalogFitter.calibrate(catalog, labels: catalogLabels, recipe: recipe,
-                                                            projected: projection != nil)
+                                                            projected: projection != nil,
+                                                            localFeatures: split.catalogRows.map { local.isEmpty ? nil : local[$0] })
         } / 1000
         calibration = calibrationResult!
 
@@ -55,7 +62,17 @@ struct Trial {
             projectMs.append(try Evaluator.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
             // The timed search is the daemon's top 5; the full ranking (for encounters) is not timed.
             searchMs.append(try Evaluator.milliseconds { _ = try index.rank(query: query, topK: 5) })
-            let all = try index.rank(query: query, topK: index.individualCount)
+            var all = try index.rank(query: query, topK: index.individualCount)
+            if let parameters = recipe.verification {
+                let verifier = LocalFeatureVerifier(parameters: parameters)
+                var verified: [IndividualScore] = []
+                verifyMs.append(try Evaluator.milliseconds {
+                    verified = try verifier.rerank(all, query: local.isEmpty ? nil : local[row]) { c in
+                        local.isEmpty ? nil : Int(c.photoKey).flatMap { local[$0] }
+                    }
+                })
+                all = GeometricReranking.overlay(all, with: verified)
+            }
             let truth: QueryTruth = split.queryIsNew[q] ? .new : .known(labels[row])
             truths.append(truth)
             rankings.append(all)

@@ -31,11 +31,15 @@ public struct Evaluator {
         public var embed: Double
         public var project: Double
         public var search: Double
+        /// SIFT on the 224×224 crop, and re-ranking the leaders by it (0 when not verifying).
+        public var localFeatures: Double
+        public var verify: Double
         public var fitSeconds: Double
         public var calibrateSeconds: Double
 
         enum CodingKeys: String, CodingKey {
             case decode = "decode_ms", crop = "crop_ms", embed = "embed_ms", project = "project_ms", search = "search_ms"
+            case localFeatures = "local_features_ms", verify = "verify_ms"
             case fitSeconds = "fit_s", calibrateSeconds = "calibrate_s"
         }
     }
@@ -96,22 +100,33 @@ public struct Evaluator {
         let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
 
         progress("fit", 0, 1)
-        let station = try Trial(recipe: settings.recipe, features: extracted.vectors[0], labels: extracted.labels,
-                                split: split, keepQueries: settings.keepQueries, files: extracted.files)
+        let station = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
+                                labels: extracted.labels, split: split, keepQueries: settings.keepQueries, files: extracted.files)
         let gate = settings.usefulnessGate ? usable : nil
         var ablation: [AblationRow] = []
         if settings.ablation {
             if extracted.vectors.count > 1 {
-                let frozen = try Trial(recipe: .baseline, features: extracted.vectors[1], labels: extracted.labels,
+                let frozen = try Trial(recipe: .baseline, features: extracted.vectors[1], local: [], labels: extracted.labels,
                                        split: split, keepQueries: false, files: extracted.files)
                 ablation.append(frozen.row("frozen ImageNet net: pooled vector, nearest photo", usable: nil, encounters: encounters))
             }
-            ablation.append(station.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+            if settings.recipe.verification != nil {
+                var global = settings.recipe
+                global.verification = nil
+                progress("fit", 0, 1)
+                let unverified = try Trial(recipe: global, features: extracted.vectors[0], local: [], labels: extracted.labels,
+                                           split: split, keepQueries: false, files: extracted.files)
+                ablation.append(unverified.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+                ablation.append(station.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil, encounters: encounters))
+            } else {
+                ablation.append(station.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+            }
             ablation.append(station.row("+ unusable photos never called new", usable: usable, encounters: encounters))
         }
         let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
                               embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
-                              search: Self.median(station.searchMs), fitSeconds: station.fitSeconds,
+                              search: Self.median(station.searchMs), localFeatures: Self.median(extracted.localMs),
+                              verify: Self.median(station.verifyMs), fitSeconds: station.fitSeconds,
                               calibrateSeconds: station.calibrateSeconds)
         return Report(
             labels: labelsPath, recipe: settings.recipe.json, crop: settings.crop.rawValue, modelVersion: package.version,
@@ -130,6 +145,7 @@ public struct Evaluator {
         -> ExtractedSet
     {
         let extractor = try FeatureExtractor(package: package, recipe: recipes[0], also: Array(recipes.dropFirst()))
+        let local = recipes[0].verification != nil
         var out = ExtractedSet(vectors: Array(repeating: [], count: recipes.count))
         for (i, row) in csv.rows.enumerated() {
             progress("features", i + 1, csv.rows.count)
@@ -145,7 +161,11 @@ public struct Evaluator {
             // PhotoFeatures decodes, then the extractor crops and embeds: decode is the rest.
             out.cropMs.append(extractor.lastCropSeconds * 1000)
             out.embedMs.append(extractor.lastEmbedSeconds * 1000)
-            out.decodeMs.append(total - out.cropMs.last! - out.embedMs.last!)
+            out.decodeMs.append(total - out.cropMs.last! - out.embedMs.last! - extractor.lastLocalFeaturesSeconds * 1000)
+            if local {
+                out.local.append(extraction!.local)
+                out.localMs.append(extractor.lastLocalFeaturesSeconds * 1000)
+            }
             for r in recipes.indices { out.vectors[r].append(extraction!.vectors[r]) }
             out.usefulness.append(extraction!.usefulness)
             out.labels.append(row.individual)

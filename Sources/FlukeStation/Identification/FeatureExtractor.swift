@@ -17,8 +17,13 @@ public final class FeatureExtractor {
     private let layerOf: [(output: Int, height: Int, width: Int, channels: Int)]
     public static let inputSize = 224
 
+    /// Whether `extract` also computes the crop's local features (for geometric verification).
+    public let withLocalFeatures: Bool
+
+    /// `localFeatures`: nil follows the recipe (on when it verifies).
     public init(package: ModelPackage, recipe: MatchingRecipe, also more: [MatchingRecipe] = [],
-                precision: Embedder.Precision = .int8) throws {
+                precision: Embedder.Precision = .int8, localFeatures: Bool? = nil) throws {
+        withLocalFeatures = localFeatures ?? (recipe.verification != nil)
         let recipes = [recipe] + more
         var layers: [String] = []
         var layerOf: [(Int, Int, Int, Int)] = []
@@ -39,6 +44,7 @@ public final class FeatureExtractor {
     /// Timings of the last call, for `evaluate`'s per-stage report.
     public private(set) var lastCropSeconds = 0.0
     public private(set) var lastEmbedSeconds = 0.0
+    public private(set) var lastLocalFeaturesSeconds = 0.0
 
     /// What one run of the network gave for a photo.
     public struct Extraction {
@@ -47,6 +53,8 @@ public final class FeatureExtractor {
         /// Where the fluke was found (nil: the whole frame was used).
         public var box: FlukeBox?
         public var usefulness: PhotoUsefulness
+        /// The 224×224 crop's SIFT features, when the extractor computes them.
+        public var local: LocalFeatures?
     }
 
     /// The photo's raw feature vector and the fluke box used (nil: whole frame).
@@ -82,7 +90,15 @@ public final class FeatureExtractor {
         lastEmbedSeconds = Double(t2 - t1) / 1e9
         let usefulness = try Self.usefulness(of: input, box: box, crop: crop, in: image,
                                              scale: Double(fullWidth ?? image.width) / Double(max(image.width, 1)))
-        return Extraction(vectors: vectors, box: box, usefulness: usefulness)
+        var local: LocalFeatures?
+        if withLocalFeatures {
+            // On the network's 224×224 view, so every photo is verified at one scale.
+            let square = input.width == Self.inputSize && input.height == Self.inputSize
+                ? input : try FlukeFinder.crop(input, to: nil, margin: 0, size: Self.inputSize)
+            local = try LocalFeatures.extract(from: square)
+        }
+        lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e9
+        return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local)
     }
 
     /// Measured on the crop the network saw; sizes scaled back to full resolution.

@@ -73,15 +73,16 @@ public final class IdentificationService: Sendable {
         guard let index = current else { return nil }
         let extraction = try extractor.extract(from: image, crop: crop, fullWidth: fullWidth)
         let vector = extraction.vectors[0]
-        let (call, candidates) = try index.identify(vector, topK: topK)
+        let (call, candidates) = try index.identify(vector, topK: topK, local: extraction.local)
         let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
         let problems = extraction.usefulness.problems(under: usefulnessLimits)
         let best = candidates.first
-        let record = IdentificationRecord(
+        var record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
             candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
             modelVersion: package.version, feature: vector, crop: crop.rawValue,
             usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
+        record.localFeatures = extraction.local?.blob
         return (record, extraction.box)
     }
 }

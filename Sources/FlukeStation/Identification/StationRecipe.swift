@@ -10,10 +10,15 @@ public enum CropMode: String, Sendable, Codable, CaseIterable {
 
 extension MatchingRecipe {
     /// The recipe a station runs: FlukeMatch's `compact` (stride-16 map pooled 7×7, PCA 1536,
-    /// LDA α 0.3 kept to 384 dimensions). `recommended` keeps all 1536 LDA directions and ranks
-    /// about 0.02 better on right whales, but a 10 000-photo catalog then needs 60 MB for its
-    /// embeddings and a search four times longer: too much for a 2 GB board.
-    public static let station = MatchingRecipe.compact
+    /// LDA α 0.3 kept to 384 dimensions), its leaders verified geometrically (`VerificationParameters.standard`).
+    /// `recommended` keeps all 1536 LDA directions and ranks about 0.02 better on right whales,
+    /// but a 10 000-photo catalog then needs 60 MB for its embeddings and a search four times
+    /// longer: too much for a 2 GB board.
+    public static let station: MatchingRecipe = {
+        var recipe = MatchingRecipe.compact
+        recipe.verification = .standard
+        return recipe
+    }()
 
     /// Stored with the fitted catalog, so a station can say how its decisions were made.
     public var json: String {
