@@ -132,7 +132,7 @@ func identificationBenchmark(keep: Bool) throws {
         processing.append(tProcess * 1000)
     }
     endToEnd.sort(); processing.sort()
-    print("photo → sighting, 12 MP JPEG, one core (hash, EXIF, queue, decode 1/4, quality, thumbnail, crop, embed, project, search, record):")
+    print("photo → sighting, 12 MP JPEG, one core (hash, EXIF, queue, decode 1/4, quality, thumbnail, crop, embed, SIFT, project, search, verify top 10, record, encounter):")
     print("  median \(fmt(endToEnd[endToEnd.count / 2])) ms (processing alone \(fmt(processing[processing.count / 2])) ms) over \(endToEnd.count) photos")
 
     try stageBreakdown(photo12: photo12, service: service, extractor: identifying.extractor, analysisSize: config.analysisSize)
@@ -154,9 +154,12 @@ func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) thr
     let store = CatalogStore(database: database)
     let extractor = try FeatureExtractor(package: package, recipe: .station)
     var bases: [[Float]] = []
+    var baseLocal: [[UInt8]?] = []
     for i in 0..<100 {
         let image = try PhotoDecoder.decode(try FixturePhoto(width: 448, height: 336, individualSeed: UInt64(i + 1), sceneSeed: UInt64(i)).jpegBytes())
-        bases.append(try extractor.features(of: image, crop: .fluke).vector)
+        let extraction = try extractor.extract(from: image, crop: .fluke)
+        bases.append(extraction.vectors[0])
+        baseLocal.append(extraction.local?.blob)
     }
     var rng = SystemRandomNumberGenerator()
     var sample = EmbeddingMatrix(dimension: bases[0].count)
@@ -166,7 +169,7 @@ func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) thr
         let base = bases[(n / 10) % bases.count]
         let v = base.map { $0 + Float.random(in: -0.02...0.02, using: &rng) }
         _ = try store.add(individual: individual, name: nil, sha256: String(format: "%064x", n), sourcePath: "/bench/\(n).jpg",
-                          feature: v, modelVersion: package.version, crop: "fluke")
+                          feature: v, modelVersion: package.version, crop: "fluke", localFeatures: baseLocal[(n / 10) % bases.count])
         if n < 2_000 { sample.append(v); sampleLabels.append(individual) }
     }
     // Projection fitted on a 2 000-photo sample; thresholds set by hand: this step measures memory.
@@ -221,7 +224,9 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
     let image = try PhotoDecoder.decode(photo12, reduction: reduction)
     let box = try FlukeFinder.find(in: image)
     let cropped = try FlukeFinder.crop(image, to: box, margin: FlukeFinder.defaultMargin, size: 224)
-    let (raw, _) = try extractor.features(of: image, crop: .fluke)
+    let extraction = try extractor.extract(from: image, crop: .fluke)
+    let raw = extraction.vectors[0]
+    let square = try FlukeFinder.crop(image, to: box, margin: FlukeFinder.defaultMargin, size: 224)
     let stages: [(String, () throws -> Void)] = [
         ("sha-256 of the bytes", { _ = SHA256.hash(data: photo12) }),
         ("header + EXIF", { _ = try ImageInspector.inspect(MemoryBytes(photo12), maxPixels: 100_000_000) }),
@@ -230,13 +235,15 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
         ("thumbnail encode", { _ = try image.jpegData(maxSide: 320, quality: 82) }),
         ("find fluke", { _ = try FlukeFinder.find(in: image) }),
         ("crop + resize", { _ = try cropped.resizedRGB(width: 224, height: 224) }),
-        ("features (find+crop+embed+pool)", { _ = try extractor.features(of: image, crop: .fluke) }),
-        ("project + search + decide", { _ = try index.identify(raw, topK: 5) }),
+        ("features (find+crop+embed+pool+SIFT)", { _ = try extractor.features(of: image, crop: .fluke) }),
+        ("  of which SIFT on the 224 crop", { _ = try LocalFeatures.extract(from: square) }),
+        ("project + search + verify top 10", { _ = try index.identify(raw, topK: 5, local: extraction.local) }),
+        ("project + search, no verification", { _ = try index.gallery.rank(query: try CatalogIndex.embed(raw, index.projection), topK: 5) }),
     ]
     print("  stages, median of 15:")
     for (name, body) in stages {
         let ms = try medianMilliseconds(runs: 15, body)
-        print("    \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(fmt(ms, 2)) ms")
+        print("    \(name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(fmt(ms, 2)) ms")
     }
 }
 

@@ -15,6 +15,27 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.databasePath, "/var/lib/flukewatch/flukewatch.sqlite")
     }
 
+    func testEncounterAndUsefulnessKeysAndTheirErrors() throws {
+        let config = try ConfigLoader.parse("""
+            [identification]
+            encounter_gap = 30
+            min_fluke_width = 200
+            min_sharpness = 55.5
+            max_clipped = 0.1
+            """, file: "/etc/flukewatch/flukewatch.toml")
+        XCTAssertEqual(config.encounterGap, 30)
+        XCTAssertEqual(config.usefulness, PhotoUsefulness.Limits(minimumRegionWidth: 200, minimumSharpness: 55.5, maximumClipped: 0.1))
+        XCTAssertEqual(StationConfig().encounterGap, 60)
+        XCTAssertEqual(StationConfig().usefulness, .standard)
+        for (line, key, says) in [("encounter_gap = -1", "encounter_gap", "expected seconds from 0 (off)"),
+                                  ("max_clipped = 1.5", "max_clipped", "expected a fraction from 0 to 1"),
+                                  ("min_sharpness = -3", "min_sharpness", "variance of the Laplacian")] {
+            let e = try XCTUnwrap(error("[identification]\n\(line)\n"), line)
+            XCTAssertEqual(e.line, 2, line)
+            XCTAssertTrue("\(e)".contains("identification.\(key)") && "\(e)".contains(says), "\(e)")
+        }
+    }
+
     func error(_ text: String) -> ConfigError? {
         do {
             _ = try ConfigLoader.parse(text, file: "/etc/flukewatch/flukewatch.toml")

@@ -57,23 +57,35 @@ public final class IdentificationService: Sendable {
     }
 
     /// Puts an identified sighting into its encounter and returns the encounter's combined call
-    /// (nil when encounters are off or there is no catalog).
-    public func joinEncounter(sightingID: Int64) throws -> (encounterID: Int64, call: EncounterStore.Call?)? {
-        guard let encounters, let index = current else { return nil }
-        return try encounters.join(sightingID: sightingID, index: index, topK: topK)
+    /// (nil when encounters are off).
+    public func joinEncounter(sightingID: Int64, identified: Identified) throws -> (encounterID: Int64, call: EncounterStore.Call?)? {
+        guard let encounters else { return nil }
+        return try encounters.join(sightingID: sightingID, ranking: identified.ranking, index: identified.index, topK: topK)
+    }
+
+    /// What identifying one photo produced.
+    public struct Identified: Sendable {
+        public var record: IdentificationRecord
+        /// Where the fluke was found (nil: the whole photo).
+        public var box: FlukeBox?
+        /// The photo's ranking, deeper than the recorded candidates (for its encounter).
+        public var ranking: [IndividualScore]
+        /// The catalog it was ranked against.
+        public var index: CatalogIndex
     }
 
     /// Identifies a decoded photo and says where the fluke was found (nil box: the whole photo);
     /// nil while there is no catalog to identify against. `fullWidth`: the photo's upright width
     /// at full resolution when `image` is a reduced decode. A photo too poor to identify
     /// (`PhotoUsefulness`) is never called new: it becomes `uncertain`, for a person to decide.
-    public func identify(_ image: DecodedImage, extractor: FeatureExtractor, fullWidth: Int? = nil) throws
-        -> (record: IdentificationRecord, box: FlukeBox?)?
-    {
+    public func identify(_ image: DecodedImage, extractor: FeatureExtractor, fullWidth: Int? = nil) throws -> Identified? {
         guard let index = current else { return nil }
         let extraction = try extractor.extract(from: image, crop: crop, fullWidth: fullWidth)
         let vector = extraction.vectors[0]
-        let (call, candidates) = try index.identify(vector, topK: topK, local: extraction.local)
+        let depth = min(index.gallery.individualCount, max(topK, EncounterIdentifier.candidatesPerPhoto))
+        let ranking = try index.rank(vector, topK: depth, local: extraction.local)
+        let candidates = Array(ranking.prefix(topK))
+        let call = index.policy.decide(candidates: candidates)
         let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
         let problems = extraction.usefulness.problems(under: usefulnessLimits)
         let best = candidates.first
@@ -83,6 +95,6 @@ public final class IdentificationService: Sendable {
             modelVersion: package.version, feature: vector, crop: crop.rawValue,
             usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
         record.localFeatures = extraction.local?.blob
-        return (record, extraction.box)
+        return Identified(record: record, box: extraction.box, ranking: ranking, index: index)
     }
 }

@@ -93,8 +93,10 @@ public struct PhotoProcessor: Sendable {
         _ = try? autoConfirmer.confirmIfConfident(sighting)   // on failure the sighting waits for a person
         // The photo's own sighting is safely recorded; the encounter's call is derived from the
         // recorded sightings and is recomputed when the next photo joins, so a failure here loses nothing.
-        let encounter = identification == nil ? nil : (try? identifying?.service.joinEncounter(sightingID: sighting))
-            .flatMap { $0 }.map { EncounterOutcome(id: $0.encounterID, call: $0.call) }
+        var encounter: EncounterOutcome?
+        if let identified, let joined = try? identifying?.service.joinEncounter(sightingID: sighting, identified: identified) {
+            encounter = EncounterOutcome(id: joined.encounterID, call: joined.call)
+        }
         return .done(sightingID: sighting, quality: quality, identification: identification, encounter: encounter)
     }
 
