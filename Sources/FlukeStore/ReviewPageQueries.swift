@@ -14,6 +14,10 @@ public struct SightingPhotoDetails: Sendable, Equatable {
     public var cameraModel: String?
     /// Set once encounters are assigned; until then the review page groups by camera and time.
     public var encounterID: Int64?
+    /// The station's combined call on the encounter ("match HW-2 0.612 from 3 photos"), when made.
+    public var encounterCall: String?
+    /// Why the photo was too poor for the station to decide (empty: usable).
+    public var unusableBecause: [String] = []
 }
 
 /// One reference photo of the catalog.
@@ -56,14 +60,24 @@ extension StationQueries {
         try database.pool.read { db in
             var out: [Int64: SightingPhotoDetails] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT s.id, s.encounter_id, p.captured_epoch, p.capture_time_source, p.latitude, p.longitude,
-                       p.camera_make, p.camera_model
+                SELECT s.id, s.encounter_id, s.unusable_because, p.captured_epoch, p.capture_time_source, p.latitude,
+                       p.longitude, p.camera_make, p.camera_model,
+                       e.decision AS e_decision, e.individual_id AS e_individual, e.score AS e_score, e.photos AS e_photos
                 FROM sighting s JOIN photo p ON p.sha256 = s.photo_sha256
+                LEFT JOIN encounter e ON e.id = s.encounter_id
                 """) {
+                var call: String?
+                if let decision: String = row["e_decision"] {
+                    let who = (row["e_individual"] as String?).map { " \($0)" } ?? ""
+                    let score = (row["e_score"] as Double?).map { String(format: " %.3f", $0) } ?? ""
+                    let photos: Int = row["e_photos"] ?? 0
+                    call = "\(decision)\(who)\(score) from \(photos) photo\(photos == 1 ? "" : "s")"
+                }
                 out[row["id"]] = SightingPhotoDetails(
                     sightingID: row["id"], capturedEpoch: row["captured_epoch"], captureTimeSource: row["capture_time_source"],
                     latitude: row["latitude"], longitude: row["longitude"], cameraMake: row["camera_make"],
-                    cameraModel: row["camera_model"], encounterID: row["encounter_id"])
+                    cameraModel: row["camera_model"], encounterID: row["encounter_id"], encounterCall: call,
+                    unusableBecause: (row["unusable_because"] as String?)?.components(separatedBy: "; ") ?? [])
             }
             return out
         }

@@ -81,9 +81,10 @@ struct SightingPage {
                 """
         }
         let position: HTML = openIndex.map { "\($0 + 1) of \(openTotal) open" } ?? "\(openTotal) open"
+        let call: HTML = item.details?.encounterCall.map { " · station's call on the encounter: \($0)" } ?? ""
         return """
             <section class="enc"><div class="enc-head"><h1>\(title) · \(group.camera)</h1>\
-            <span class="sub">\(span) · \(group.items.count) photo\(group.items.count == 1 ? "" : "s") · \(group.openCount) open</span>\
+            <span class="sub">\(span) · \(group.items.count) photo\(group.items.count == 1 ? "" : "s") · \(group.openCount) open\(call)</span>\
             <span class="walk">\(link(previous, "‹ K", id: "prev"))\(position)\(link(next, "J ›", id: "next"))</span></div>\
             <ol class="strip">\(strip)</ol></section>
             """
@@ -100,6 +101,9 @@ struct SightingPage {
         var facts: [HTML] = ["<dt>Captured</dt><dd>\(when) <small>\(zone)\(d?.captureTimeSource == "file-mtime" ? " · file time: the camera wrote none" : "")</small></dd>"]
         facts.append("<dt>Camera</dt><dd>\(l.camera)\(ReviewFormat.cameraModel(d).map { " · \($0)" } ?? "")</dd>")
         facts.append("<dt>Position</dt><dd>\(ReviewFormat.position(d) ?? "not recorded")</dd>")
+        if let problems = d?.unusableBecause, !problems.isEmpty {
+            facts.append("<dt>Unusable</dt><dd>\(problems.joined(separator: "; ")) — the station did not decide; you do</dd>")
+        }
         return """
             <article class="card query"><div class="frame"><img src="/images/sighting/\(l.id)/crop" alt="Sighting #\(l.id), its fluke">\
             <span class="tag">This photo</span></div><div class="meta"><h2>#\(l.id) <span class="badge \(l.decision)">\(l.decision)</span>\
