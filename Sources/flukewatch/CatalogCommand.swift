@@ -29,11 +29,7 @@ struct CatalogImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try station.resolve()
-        Output.bootstrapLogging(level: "warning")
-        let database: StationDatabase
-        do { database = try StationDatabase.openCreatingStateDirectory(config) } catch { throw CLIError("\(error)") }
-        let package = try ModelLocator.load(configured: config.modelDirectory)
+        let (_, database, package) = try station.openForCatalogWork()
         var bar = ProgressBar()
         let summary: CatalogImporter.Summary
         do {

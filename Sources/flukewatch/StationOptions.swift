@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlukeStation
 import FlukeStore
+import FlukeVision
 import Foundation
 import Logging
 
@@ -32,6 +33,16 @@ struct StationOptions: ParsableArguments {
             return nil
         }
         return try resolve()
+    }
+
+    /// For the catalog commands: the station database (created if this is the first command run
+    /// on the station) and the installed model, with warnings only on the terminal.
+    func openForCatalogWork() throws -> (StationConfig, StationDatabase, ModelPackage) {
+        let config = try resolve()
+        Output.bootstrapLogging(level: "warning")
+        let database: StationDatabase
+        do { database = try StationDatabase.openCreatingStateDirectory(config) } catch { throw CLIError("\(error)") }
+        return (config, database, try ModelLocator.load(configured: config.modelDirectory))
     }
 
     /// Opens the station database for a command that only reads or adds to it.
