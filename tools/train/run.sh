@@ -9,17 +9,17 @@
 #   PYTHON          interpreter for the venv (default python3, >= 3.11)
 #   NAME            name of the run (default arcface-b3); package in .cache/model-$NAME
 #   TRAIN_ARGS      extra train.py options (default "--epochs 8 --time-budget-min 44")
-#   FLUKEWATCH      the station binary (default /tmp/fw-eval/flukewatch); evaluation skipped if absent
+#   FLUKEWATCH      the station binary (default .build/release/flukewatch; `swift build -c release`); evaluation skipped if absent
 #   FROZEN_MODELS   the frozen package to compare with (default: <repo>/models)
 #   THREADS         CPU threads (default 2). Everything runs under nice -n 19.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-labels="${1:-/work/shared/data/reid-real/rightwhale-heads-224/labels.csv}"
+labels="${1:-$repo/../shared/data/reid-real/rightwhale-heads-224/labels.csv}"
 PYTHON="${PYTHON:-python3}"
 NAME="${NAME:-arcface-b3}"
 TRAIN_ARGS="${TRAIN_ARGS:---epochs 8 --time-budget-min 44}"
-FLUKEWATCH="${FLUKEWATCH:-/tmp/fw-eval/flukewatch}"
+FLUKEWATCH="${FLUKEWATCH:-$repo/.build/release/flukewatch}"
 FROZEN_MODELS="${FROZEN_MODELS:-$repo/models}"
 THREADS="${THREADS:-2}"
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"

@@ -1,0 +1,70 @@
+"""Labelled photos for training: reading the split's CSVs, the network's input tensor, and the
+live augmentation (rotation, scale and shift, blur, light, glare, noise; never a mirror image:
+the marks that identify a whale are not symmetric)."""
+import csv
+import math
+
+import numpy as np
+import torch
+from PIL import Image, ImageEnhance, ImageFilter
+
+from network import SIZE
+
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+
+def read_labels(path):
+    with open(path, newline="") as f:
+        return [(r["file"], r["individual"]) for r in csv.DictReader(f)]
+
+
+def to_tensor(im):
+    a = np.asarray(im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR), dtype=np.float32)
+    return torch.from_numpy((a - 127.0) / 128.0).permute(2, 0, 1)
+
+
+def augment(im, rng):
+    """Rotation +-15 deg, scale/crop jitter, blur, brightness/contrast, glare. Never mirrored."""
+    im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
+    fill = tuple(int(v) for v in np.asarray(im).reshape(-1, 3).mean(0))
+    ang = math.radians(rng.uniform(-15, 15))
+    sc = rng.uniform(0.85, 1.15)
+    tx, ty = rng.uniform(-0.08, 0.08) * SIZE, rng.uniform(-0.08, 0.08) * SIZE
+    # inverse map output -> input around the centre
+    c = SIZE / 2
+    ca, sa = math.cos(ang) / sc, math.sin(ang) / sc
+    a, b, d, e = ca, sa, -sa, ca
+    cx = c - a * (c + tx) - b * (c + ty)
+    cy = c - d * (c + tx) - e * (c + ty)
+    im = im.transform((SIZE, SIZE), Image.AFFINE, (a, b, cx, d, e, cy), Image.BILINEAR, fillcolor=fill)
+    if rng.random() < 0.3:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.6)))
+    im = ImageEnhance.Brightness(im).enhance(rng.uniform(0.7, 1.3))
+    im = ImageEnhance.Contrast(im).enhance(rng.uniform(0.7, 1.3))
+    if rng.random() < 0.3:
+        im = ImageEnhance.Color(im).enhance(rng.uniform(0.6, 1.4))
+    x = np.asarray(im, dtype=np.float32)
+    if rng.random() < 0.3:  # glare: a soft bright blob
+        yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+        gx, gy, r = rng.uniform(0, SIZE), rng.uniform(0, SIZE), rng.uniform(15, 60)
+        blob = np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * r * r))[..., None]
+        x = x + blob * rng.uniform(60, 160)
+    if rng.random() < 0.2:
+        x = x + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 8), x.shape).astype(np.float32)
+    x = np.clip(x, 0, 255)
+    return torch.from_numpy((x - 127.0) / 128.0).permute(2, 0, 1)
+
+
+class Images:
+    def __init__(self, rows):
+        self.cache = {}
+        self.rows = rows
+
+    def get(self, path):
+        im = self.cache.get(path)
+        if im is None:
+            with Image.open(path) as f:
+                im = f.convert("RGB").copy()
+            self.cache[path] = im
+        return im
