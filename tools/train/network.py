@@ -135,7 +135,7 @@ class Backbone(nn.Module):
     def export(self, sd):
         out = dict(sd)
         for k, (m, a) in self.keys.items():
-            out[k] = getattr(m, a).detach().to(sd[k].dtype).clone()
+            out[k] = getattr(m, a).detach().to(device="cpu", dtype=sd[k].dtype).clone()
         return out
 
 

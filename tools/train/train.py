@@ -46,9 +46,10 @@ def log(*a):
 @torch.no_grad()
 def pooled_features(backbone, imgs, paths, bs=32):
     out = []
+    device = next(backbone.parameters()).device
     for i in range(0, len(paths), bs):
-        x = torch.stack([to_tensor(imgs.get(p)) for p in paths[i:i + bs]])
-        out.append(F.adaptive_avg_pool2d(backbone(x, first_trainable=LAST_BLOCK + 1), 7).flatten(1))
+        x = torch.stack([to_tensor(imgs.get(p)) for p in paths[i:i + bs]]).to(device)
+        out.append(F.adaptive_avg_pool2d(backbone(x, first_trainable=LAST_BLOCK + 1), 7).flatten(1).cpu())
     return torch.cat(out).double().numpy()
 
 
@@ -132,6 +133,7 @@ def main():
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--margin", type=float, default=0.3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto", help="auto (a CUDA GPU when there is one), cpu or cuda")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -150,10 +152,14 @@ def main():
     if err > 1e-4:
         sys.exit("the PyTorch network does not match build_model.py")
 
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          "cpu" if args.device == "auto" else args.device)
+    log(f"training on {device}")
+    backbone.to(device)
     classes = sorted({i for _, i in fit})
     cidx = {c: j for j, c in enumerate(classes)}
-    head = Head(args.emb)
-    arc = SubCenterArcFace(args.emb, len(classes), args.subcenters, args.scale, args.margin)
+    head = Head(args.emb).to(device)
+    arc = SubCenterArcFace(args.emb, len(classes), args.subcenters, args.scale, args.margin).to(device)
     for p in backbone.parameters():
         p.requires_grad_(False)
     trained = []
@@ -192,8 +198,8 @@ def main():
         losses, accs = [], []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            x = torch.stack([augment(imgs.get(fit[i][0]), rng) for i in idx])
-            y = torch.tensor([cidx[fit[i][1]] for i in idx])
+            x = torch.stack([augment(imgs.get(fit[i][0]), rng) for i in idx]).to(device)
+            y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
             prog = (step - warm) / max(1, total - warm)
