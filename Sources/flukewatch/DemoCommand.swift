@@ -49,6 +49,11 @@ struct DemoCommand: AsyncParsableCommand {
             let score = s.score.map { String(format: " (score %.2f)", $0) } ?? ""
             print("sighting #\(s.id)  \(s.capturedAt)  \(s.decision)\(who)\(score)  \((s.path as NSString).lastPathComponent)")
         }
+        for e in try EncounterStore(database: daemon.database).list() {
+            let call = [e.decision ?? "not identified", e.individual ?? "", e.score.map { String(format: "(score %.2f)", $0) } ?? ""]
+                .filter { !$0.isEmpty }.joined(separator: " ")
+            print("encounter #\(e.id)  \(e.photos) photo\(e.photos == 1 ? "" : "s") (sightings \(e.sightings.map { "#\($0)" }.joined(separator: " ")))  \(call)")
+        }
         for p in try StationQueries(database: daemon.database).photos(state: .quarantined) {
             print("quarantined  \((p.path as NSString).lastPathComponent): \(p.reason ?? "")")
         }
@@ -105,14 +110,16 @@ struct DemoCommand: AsyncParsableCommand {
     /// Drops the demo's files; returns how many files intake should record (photos, duplicates,
     /// damaged files and sidecars; not the ignored temporary ones).
     private func dropPhotos(into drop: String) async throws -> Int {
-        func photo(_ i: Int, individual: UInt64) throws -> [UInt8] {
+        // Bursts: three frames 4 s apart as each whale's fluke rises, a whale every five minutes,
+        // so the station groups them into encounters (one combined call per whale).
+        func photo(_ i: Int, individual: UInt64, second: Int? = nil) throws -> [UInt8] {
             try FixturePhoto(width: 1600, height: 1200, individualSeed: individual, sceneSeed: UInt64(1000 + i), noise: 3,
-                             exif: FixturePhoto.cameraEXIF(index: i * 17)).jpegBytes()
+                             exif: FixturePhoto.cameraEXIF(index: second ?? (i / 3) * 300 + (i % 3) * 4)).jpegBytes()
         }
         var files = 0
         var first: [UInt8] = []
         for i in 0..<photos {
-            let bytes = try photo(i, individual: UInt64(i % 4 + 1))
+            let bytes = try photo(i, individual: UInt64(i / 3 % 4 + 1))
             if i == 0 { first = bytes }
             let style: DropFolderWriter.Style = i % 5 == 1 ? .renamedIn : (i % 5 == 2 ? .slow(chunks: 4, pause: 0.1) : .direct)
             try DropFolderWriter.write(bytes, to: "\(drop)/IMG_\(String(format: "%04d", i + 1)).JPG", style: style)
@@ -120,7 +127,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // A camera card copied in: a new DCIM subfolder with a JPEG and its RAW sidecar.
         let card = "\(drop)/DCIM/100CANON"
-        try DropFolderWriter.write(try photo(100, individual: 2), to: "\(card)/IMG_0100.JPG", style: .direct)
+        try DropFolderWriter.write(try photo(100, individual: 2, second: 3000), to: "\(card)/IMG_0100.JPG", style: .direct)
         try DropFolderWriter.write(Array(repeating: 0x42, count: 4096), to: "\(card)/IMG_0100.CR3", style: .direct)
         files += 2
         // The same photo copied again under another name: a duplicate, not a second sighting.

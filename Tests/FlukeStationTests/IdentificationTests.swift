@@ -144,22 +144,24 @@ final class IdentificationTests: XCTestCase {
         XCTAssertEqual(try runFlukeWatch(["catalog", "import", csv, "--state-dir", station.state]).status, 0)
         let daemon = try InProcessDaemon(station.config(settle: 0.3))
         defer { try? daemon.stop() }
-        // HW-2 in three new scenes 5 s apart, then HW-4 an hour later.
-        let shots: [(individual: Int, scene: UInt64, exifIndex: Int)] = [(2, 901, 500), (2, 902, 505), (2, 903, 510), (4, 904, 4100)]
+        // HW-2 in three new scenes 5 s apart, then HW-4 an hour later; later still, two whales of a
+        // pod (HW-1, HW-3) 5 s apart: one encounter whose photos disagree.
+        let shots: [(individual: Int, scene: UInt64, exifIndex: Int)] = [(2, 901, 500), (2, 902, 505), (2, 903, 510), (4, 904, 4100),
+                                                                           (1, 905, 7000), (3, 906, 7005)]
         for (n, shot) in shots.enumerated() {
             let bytes = try FixturePhoto(width: 640, height: 480, individualSeed: UInt64(shot.individual * 7), sceneSeed: shot.scene,
                                          noise: 2, exif: FixturePhoto.cameraEXIF(index: shot.exifIndex)).jpegBytes()
             try DropFolderWriter.write(bytes, to: "\(station.drop)/IMG_\(7000 + n).JPG", style: .direct)
         }
         let queries = StationQueries(database: daemon.daemon.database)
-        try waitUntil(timeout: 60, "four sightings") { try queries.status().sightings == 4 }
+        try waitUntil(timeout: 60, "six sightings") { try queries.status().sightings == 6 }
         try daemon.stop()
 
         let listed = try runFlukeWatch(["encounters", "--json", "--state-dir", station.state])
         XCTAssertEqual(listed.status, 0, listed.stderr)
         let encounters = try listed.lines.map(json)
-        XCTAssertEqual(encounters.count, 2, listed.stdout)
-        let burst = encounters[0], later = encounters[1]
+        XCTAssertEqual(encounters.count, 3, listed.stdout)
+        let burst = encounters[0], later = encounters[1], pod = encounters[2]
         XCTAssertEqual(burst["photos"] as? Int, 3)
         XCTAssertEqual((burst["sightings"] as? [Int])?.count, 3)
         XCTAssertEqual(burst["individual"] as? String, "HW-2", listed.lines[0])
@@ -169,12 +171,20 @@ final class IdentificationTests: XCTestCase {
         XCTAssertEqual(later["individual"] as? String, "HW-4", listed.lines[1])
 
         let sightings = try runFlukeWatch(["sightings", "--json", "--state-dir", station.state]).lines.map(json)
-        XCTAssertEqual(sightings.count, 4)
-        let burstIDs = Set(try XCTUnwrap(burst["sightings"] as? [Int]))
+        XCTAssertEqual(sightings.count, 6)
+        let burstIDs = Set(try XCTUnwrap(burst["sightings"] as? [Int])), podIDs = Set(try XCTUnwrap(pod["sightings"] as? [Int]))
         for s in sightings {
             let id = try XCTUnwrap(s["id"] as? Int)
-            XCTAssertEqual(s["encounter_id"] as? Int, burstIDs.contains(id) ? burst["id"] as? Int : later["id"] as? Int)
+            let expected = burstIDs.contains(id) ? burst["id"] : podIDs.contains(id) ? pod["id"] : later["id"]
+            XCTAssertEqual(s["encounter_id"] as? Int, expected as? Int)
             XCTAssertEqual(s["unusable_because"] as? [String], [])
         }
+        // Each photo of the pod matched its own whale; averaged, they would favour neither (or
+        // call a new whale): the encounter is left to a person.
+        let podCalls = sightings.filter { podIDs.contains($0["id"] as? Int ?? 0) }
+        XCTAssertEqual(Set(podCalls.compactMap { $0["individual"] as? String }), ["HW-1", "HW-3"])
+        XCTAssertEqual(podCalls.compactMap { $0["decision"] as? String }, ["match", "match"])
+        XCTAssertEqual(pod["photos"] as? Int, 2)
+        XCTAssertEqual(pod["decision"] as? String, "uncertain", listed.lines[2])
     }
 }

@@ -45,6 +45,11 @@ public final class EncounterIdentifier: Sendable {
     /// them but left to a person (`uncertain`), as a single unusable photo is. Each photo's
     /// ranking is against the current fit (made again, verified, after a refit), so the combined
     /// scores are on the scale the current thresholds were calibrated on.
+    ///
+    /// A camera can photograph two whales of a pod within the gap. Averaging their evidence would
+    /// favour neither and could call a *new* whale where each photo matched a known one, so the
+    /// call is left to a person (`uncertain`) whenever the photos disagree: two of them match
+    /// different individuals confidently, or the combination says new while a photo matched.
     func call(_ members: [EncounterStore.Member], index: CatalogIndex, topK: Int) throws -> EncounterStore.Call? {
         let identified = members.filter { $0.feature != nil }
         guard !identified.isEmpty else { return nil }
@@ -52,7 +57,9 @@ public final class EncounterIdentifier: Sendable {
         let evidence = (usable.isEmpty ? identified : usable).prefix(Self.maximumEvidence)
         let photoRankings = try evidence.map { try ranking(of: $0, index: index, topK: topK) }
         let combined = EncounterRanking.combine(photoRankings, topK: topK)
-        let decision = usable.isEmpty ? .uncertain : index.policy.decide(candidates: combined)
+        let matched = Set(photoRankings.compactMap { r in r.first.flatMap { index.policy.decide(candidates: [$0]) == .match ? $0.individual : nil } })
+        var decision = usable.isEmpty ? .uncertain : index.policy.decide(candidates: combined)
+        if matched.count > 1 || (decision == .new && !matched.isEmpty) { decision = .uncertain }
         let best = combined.first
         return EncounterStore.Call(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
