@@ -1,3 +1,5 @@
+import FlukeCore
+
 /// Ranks an encounter — several photos of one animal taken moments apart, a burst as the fluke
 /// rose — as one query, so the encounter yields one decision instead of one per photo.
 ///
@@ -34,5 +36,19 @@ public enum EncounterRanking {
         return Array(ranked.sorted { a, b in
             a.score != b.score ? a.score > b.score : EvaluationSplit.utf8Precedes(a.individual, b.individual)
         }.prefix(topK))
+    }
+
+    /// The encounter's call from its photos' rankings and their combination. A camera can
+    /// photograph two whales of a pod within the gap; averaging their evidence favours neither
+    /// and can call a *new* whale where each photo matched a known one. So the call is
+    /// `uncertain` (a person decides) whenever the photos disagree: two match different
+    /// individuals confidently, or the combination says new while a photo matched.
+    public static func decide(_ photoRankings: [[IndividualScore]], combined: [IndividualScore],
+                              policy: DecisionPolicy) -> SightingDecision {
+        let matched = Set(photoRankings.compactMap { ranking in
+            ranking.first.flatMap { policy.decide(candidates: [$0]) == .match ? $0.individual : nil }
+        })
+        let decision = policy.decide(candidates: combined)
+        return matched.count > 1 || (decision == .new && !matched.isEmpty) ? .uncertain : decision
     }
 }

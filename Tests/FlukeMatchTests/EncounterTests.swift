@@ -58,4 +58,23 @@ final class EncounterTests: XCTestCase {
         XCTAssertEqual(gated.newRecall, 0)
         XCTAssertEqual(gated.map5, 1.0 / 3, accuracy: 1e-9)   // new_whale listed after the two candidates
     }
+
+    func testPhotosThatDisagreeLeaveTheEncounterToAPerson() throws {
+        let policy = try DecisionPolicy(newThreshold: 0.4, matchThreshold: 0.7)
+        let a = [s("A", 0.9), s("B", 0.1)], b = [s("B", 0.85), s("A", 0.0)], weakA = [s("A", 0.5), s("B", 0.2)]
+        // Two confident matches to different whales: their mean (0.45 / 0.475) says 'uncertain'
+        // anyway here, but the rule does not depend on that.
+        XCTAssertEqual(EncounterRanking.decide([a, b], combined: EncounterRanking.combine([a, b], topK: 5), policy: policy), .uncertain)
+        // A confident match and a frame that dilutes it below the new threshold: not 'new'.
+        let blur = [s("B", 0.05), s("A", -0.3)]
+        let diluted = EncounterRanking.combine([a, blur], topK: 5)
+        XCTAssertEqual(policy.decide(candidates: diluted), .new)
+        XCTAssertEqual(EncounterRanking.decide([a, blur], combined: diluted, policy: policy), .uncertain)
+        // Agreeing frames: the combined call stands.
+        let agree = EncounterRanking.combine([a, weakA], topK: 5)
+        XCTAssertEqual(EncounterRanking.decide([a, weakA], combined: agree, policy: policy), .match)
+        let strangers = [[s("A", 0.1)], [s("B", 0.2)]]
+        XCTAssertEqual(EncounterRanking.decide(strangers, combined: EncounterRanking.combine(strangers, topK: 5), policy: policy), .new)
+    }
 }
+

@@ -42,14 +42,10 @@ public final class EncounterIdentifier: Sendable {
     }
 
     /// Usable photos are the evidence; an encounter of unusable photos only is ranked on all of
-    /// them but left to a person (`uncertain`), as a single unusable photo is. Each photo's
-    /// ranking is against the current fit (made again, verified, after a refit), so the combined
-    /// scores are on the scale the current thresholds were calibrated on.
-    ///
-    /// A camera can photograph two whales of a pod within the gap. Averaging their evidence would
-    /// favour neither and could call a *new* whale where each photo matched a known one, so the
-    /// call is left to a person (`uncertain`) whenever the photos disagree: two of them match
-    /// different individuals confidently, or the combination says new while a photo matched.
+    /// them but left to a person (`uncertain`), as a single unusable photo is, and so is one whose
+    /// photos disagree (`EncounterRanking.decide`). Each photo's ranking is against the current
+    /// fit (made again, verified, after a refit), so the combined scores are on the scale the
+    /// current thresholds were calibrated on.
     func call(_ members: [EncounterStore.Member], index: CatalogIndex, topK: Int) throws -> EncounterStore.Call? {
         let identified = members.filter { $0.feature != nil }
         guard !identified.isEmpty else { return nil }
@@ -57,9 +53,7 @@ public final class EncounterIdentifier: Sendable {
         let evidence = (usable.isEmpty ? identified : usable).prefix(Self.maximumEvidence)
         let photoRankings = try evidence.map { try ranking(of: $0, index: index, topK: topK) }
         let combined = EncounterRanking.combine(photoRankings, topK: topK)
-        let matched = Set(photoRankings.compactMap { r in r.first.flatMap { index.policy.decide(candidates: [$0]) == .match ? $0.individual : nil } })
-        var decision = usable.isEmpty ? .uncertain : index.policy.decide(candidates: combined)
-        if matched.count > 1 || (decision == .new && !matched.isEmpty) { decision = .uncertain }
+        let decision = usable.isEmpty ? .uncertain : EncounterRanking.decide(photoRankings, combined: combined, policy: index.policy)
         let best = combined.first
         return EncounterStore.Call(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },

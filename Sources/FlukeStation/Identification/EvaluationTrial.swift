@@ -94,16 +94,18 @@ struct Trial {
         return Metrics.report(outcomes, newThreshold: policy.newThreshold)
     }
 
-    /// Encounter-level metrics: each encounter's photos combined into one ranking. Unusable photos
-    /// add no evidence when the gate is on (unless every photo is unusable: then the encounter is
-    /// ranked on all of them and may not be called new).
+    /// Encounter-level metrics: each encounter's photos combined into one ranking, called as the
+    /// daemon calls it. Unusable photos add no evidence when the gate is on (unless every photo is
+    /// unusable: then the encounter is ranked on all of them and may not be called new); photos
+    /// that disagree (`EncounterRanking.decide`) may not make it new either.
     func encounterMetrics(_ encounters: [[Int]], usable: [Bool]?) -> MetricsReport {
         let outcomes = encounters.map { members -> QueryOutcome in
             let good = members.filter { usable?[$0] ?? true }
-            let used = good.isEmpty ? members : good
-            return QueryOutcome(truth: truths[members[0]],
-                                candidates: EncounterRanking.combine(used.map { rankings[$0] }, topK: 5),
-                                mayBeNew: !good.isEmpty)
+            let used = (good.isEmpty ? members : good).map { rankings[$0] }
+            let combined = EncounterRanking.combine(used, topK: 5)
+            let disagree = EncounterRanking.decide(used, combined: combined, policy: policy) == .uncertain
+                && policy.decide(candidates: combined) == .new
+            return QueryOutcome(truth: truths[members[0]], candidates: combined, mayBeNew: !good.isEmpty && !disagree)
         }
         return Metrics.report(outcomes, newThreshold: policy.newThreshold)
     }
