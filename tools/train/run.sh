@@ -73,3 +73,9 @@ if [ -x "$FLUKEWATCH" ]; then
     "$FLUKEWATCH" evaluate "$eval_csv" --crop none --json > "$cache/results/$NAME.json"
   $py "$here/compare.py" "$cache/results/frozen.json" "$cache/results/$NAME.json"
 fi
+
+# 6. the model card says what the trunk was trained on (and how it did on the held-out whales)
+results=()
+[ -s "$cache/results/$NAME.json" ] && results=("$cache/results/frozen.json" "$cache/results/$NAME.json")
+$py "$here/card.py" "$out" "$split_dir" "$cache/$NAME.pth" "${results[@]}"
+

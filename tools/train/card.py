@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""card.py MODEL_DIR SPLIT_DIR TRAINED.pth [RESULTS.json ...]
+
+Appends the fine-tuning to the MODEL_CARD.md that build_model.py wrote for a fine-tuned package:
+which individuals the trunk was trained on (the split's rule and counts), how it was trained, and,
+when given, the station's evaluation on individuals it never saw. Without this section the card
+would describe the package as plain ImageNet weights.
+"""
+import json
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    model_dir, split_dir, weights = sys.argv[1:4]
+    results = sys.argv[4:]
+    with open(os.path.join(split_dir, "split.json")) as f:
+        split = json.load(f)
+    with open(weights + ".json") as f:
+        training = json.load(f)
+    a, c = training["args"], split["counts"]
+    lines = [
+        "",
+        "## Fine-tuning (tools/train)",
+        "",
+        "These are **not** the plain ImageNet weights: blocks "
+        f"{a['first_block']}–7 (up to `s16_c80`, the map the station pools) were fine-tuned on labelled photos of "
+        f"`{os.path.basename(os.path.dirname(split['labels']))}` with sub-center ArcFace "
+        f"({a['subcenters']} sub-centres, s {a['scale']}, m {a['margin']}, 512-d head, dropped at export) and live "
+        "augmentation (rotation, scale and shift, blur, light, glare, noise; never a horizontal flip).",
+        "",
+        f"- Split by individual, seed `{split['seed']}`: {split['rule']}.",
+        f"- Trained on {c['fit']['individuals']} individuals ({c['fit']['images']} photos); "
+        f"{c['val']['individuals']} more ({c['val']['images']} photos) chose the epoch; "
+        f"**{c['eval']['individuals']} individuals ({c['eval']['images']} photos) were held out** and are the only ones "
+        "any evaluation of this package may use (`eval-labels.csv`). The int8 calibration photos are training-pool photos.",
+        f"- Best epoch {training['best_epoch']} of the run (station-like top-1 {training['best_val_lda_top1']:.3f} on the "
+        f"epoch-choice individuals), {training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
+        f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",
+    ]
+    if results:
+        lines += ["", "Station evaluation on the held-out individuals (`flukewatch evaluate eval-labels.csv --crop none`):", "",
+                  "| package | MAP@5 | top-1 | top-5 | new P | new R |", "|---|---|---|---|---|---|"]
+        for path in results:
+            with open(path) as f:
+                r = json.load(f)
+            m = r["metrics"]
+            lines.append(f"| `{r['model_version']}` (seed {r['seed']}) | {m['map5']:.3f} | {m['top1']:.3f} | {m['top5']:.3f} | "
+                         f"{m['newPrecision']:.3f} | {m['newRecall']:.3f} |")
+    with open(os.path.join(model_dir, "MODEL_CARD.md"), "a") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
