@@ -20,7 +20,7 @@ struct IdentifyCommand: ParsableCommand {
     @Option(name: .long, help: "fluke: crop to the fluke first; none: the photos are already cropped.")
     var crop: CropMode = .fluke
 
-    @Flag(name: .long, help: "One JSON object per image: {\"file\", \"decision\", \"candidates\": [{\"individual\", \"score\"}]}.")
+    @Flag(name: .long, help: "One JSON object per image: {\"file\", \"decision\", \"candidates\": [{\"individual\", \"score\"}], \"usefulness\", \"unusable_because\": [...]}.")
     var json = false
 
     struct Line: Encodable {
