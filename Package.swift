@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [
-            "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "flukewatch",
+            "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

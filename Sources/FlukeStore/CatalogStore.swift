@@ -191,16 +191,6 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    /// Every stored blob by catalog photo id (for a refit's calibration).
-    public func allLocalFeatures() throws -> [Int64: [UInt8]] {
-        try database.pool.read { db in
-            var out: [Int64: [UInt8]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT catalog_photo_id, blob FROM local_features")
-            while let row = try rows.next() { out[row[0]] = [UInt8](row[1] as Data) }
-            return out
-        }
-    }
-
     func insertFeature(_ db: Database, catalogPhotoID: Int64, feature: [Float], modelVersion: String, crop: String) throws {
         try db.execute(sql: """
             INSERT INTO embedding (catalog_photo_id, model_version, dimension, vector, crop) VALUES (?, ?, ?, ?, ?)

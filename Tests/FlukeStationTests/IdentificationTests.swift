@@ -1,8 +1,10 @@
-import GRDB
 import FlukeFixtures
+import FlukeMatch
+import FlukeStation
 import FlukeStore
 import FlukeVision
 import Foundation
+import GRDB
 import XCTest
 
 /// Catalog import, identify and the daemon's identification, with the real int8 model on
@@ -186,5 +188,22 @@ final class IdentificationTests: XCTestCase {
         XCTAssertEqual(podCalls.compactMap { $0["decision"] as? String }, ["match", "match"])
         XCTAssertEqual(pod["photos"] as? Int, 2)
         XCTAssertEqual(pod["decision"] as? String, "uncertain", listed.lines[2])
+    }
+
+    /// A refit calibrates on verified scores: each simulated query is verified against the stored
+    /// features of the catalog, read from the database as it goes.
+    func testARefitCalibratesOnVerifiedScores() throws {
+        let station = try TempStation("verified-refit")
+        let (csv, _) = try makeCatalog(in: station.root)
+        let imported = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "import", csv, "--json", "--state-dir", station.state]).lines.last))
+        let version = try XCTUnwrap(imported["model_version"] as? String)
+        let fitter = CatalogFitter(store: CatalogStore(database: try station.database()))
+        var global = MatchingRecipe.station
+        global.verification = nil
+        let plain = try fitter.refit(modelVersion: version, recipe: global).fitted
+        let verified = try fitter.refit(modelVersion: version, recipe: .station).fitted
+        // Same whales share many consistent keypoints, so verified scores (and the threshold that
+        // separates known from new on them) sit well above the global ones.
+        XCTAssertGreaterThan(verified.thresholdNew, plain.thresholdNew + 0.05, "\(verified.thresholdNew) vs \(plain.thresholdNew)")
     }
 }

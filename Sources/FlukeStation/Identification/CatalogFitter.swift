@@ -25,10 +25,12 @@ public struct CatalogFitter: Sendable {
         var matrix = EmbeddingMatrix(dimension: first.vector.count)
         for f in features { matrix.append(f.vector) }
         let labels = features.map(\.individual)
-        var local: [LocalFeatures?]?
-        if recipe.verification != nil {
-            let blobs = try store.allLocalFeatures()
-            local = features.map { f in blobs[f.catalogPhotoID].flatMap { try? LocalFeatures(blob: $0) } }
+        // Read per simulated comparison rather than all at once: ~19 KB a photo would be 190 MB
+        // for a 10 000-photo catalog, too much to hold on a small board during a refit.
+        let ids = features.map(\.catalogPhotoID)
+        let store = self.store
+        let local: LocalFeatureLookup = { row in
+            (try? store.localFeatures(catalogPhotoID: ids[row])).flatMap { $0 }.flatMap { try? LocalFeatures(blob: $0) }
         }
         let fit = try Self.fit(matrix, labels: labels, recipe: recipe, localFeatures: local)
         let fitted = CatalogStore.FittedModel(
@@ -42,7 +44,7 @@ public struct CatalogFitter: Sendable {
 
     /// The projection (when the recipe has one and the catalog can support it) and the calibration.
     public static func fit(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe,
-                           localFeatures: [LocalFeatures?]? = nil) throws
+                           localFeatures: LocalFeatureLookup? = nil) throws
         -> (projection: Projection?, calibration: ThresholdCalibration.Result)
     {
         let projection = try fitProjection(features, labels: labels, recipe: recipe)
@@ -65,14 +67,14 @@ public struct CatalogFitter: Sendable {
 
     /// Thresholds from the catalog alone, in folds over individuals: five when the catalog has
     /// them, fewer for a young catalog. When the recipe verifies, the simulated queries are
-    /// verified too (with `localFeatures`, per catalog row), so the thresholds are on the scale
+    /// verified too (with `localFeatures`, looked up by catalog row), so the thresholds are on the scale
     /// of the verified scores the station decides on.
     public static func calibrate(_ features: EmbeddingMatrix, labels: [String], recipe: MatchingRecipe,
-                                 projected: Bool, localFeatures: [LocalFeatures?]? = nil) throws -> ThresholdCalibration.Result {
+                                 projected: Bool, localFeatures: LocalFeatureLookup? = nil) throws -> ThresholdCalibration.Result {
         let individuals = Set(labels).count
         guard individuals >= 2 else { throw IdentificationError.catalogTooSmall(individuals: individuals) }
         let reranking = recipe.verification.map {
-            LocalFeatureVerifier(parameters: $0).calibrationReranking(localFeatures ?? Array(repeating: nil, count: labels.count))
+            LocalFeatureVerifier(parameters: $0).calibrationReranking(localFeatures ?? { _ in nil })
         }
         return try ThresholdCalibration.calibrate(
             features: features, labels: labels, projection: projected ? projectionParameters(labels: labels, recipe: recipe) : nil,

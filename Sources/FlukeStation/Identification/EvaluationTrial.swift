@@ -47,7 +47,7 @@ struct Trial {
         calibrateSeconds = try Evaluator.milliseconds {
             calibrationResult = try CatalogFitter.calibrate(catalog, labels: catalogLabels, recipe: recipe,
                                                             projected: projection != nil,
-                                                            localFeatures: split.catalogRows.map { local.isEmpty ? nil : local[$0] })
+                                                            localFeatures: { local.isEmpty ? nil : local[split.catalogRows[$0]] })
         } / 1000
         calibration = calibrationResult!
 

@@ -20,10 +20,13 @@ public struct LocalFeatureVerifier: Sendable {
         }
     }
 
-    /// Threshold calibration's second stage over catalog rows with these local features.
-    public func calibrationReranking(_ local: [LocalFeatures?]) -> ThresholdCalibration.Reranking {
+    /// Threshold calibration's second stage over catalog rows, their local features looked up by row.
+    public func calibrationReranking(_ local: @escaping LocalFeatureLookup) -> ThresholdCalibration.Reranking {
         ThresholdCalibration.Reranking(depth: parameters.candidates) { row, candidates in
-            try rerank(candidates, query: local[row]) { c in ThresholdCalibration.Reranking.row(of: c).flatMap { local[$0] } }
+            try rerank(candidates, query: local(row)) { c in ThresholdCalibration.Reranking.row(of: c).flatMap(local) }
         }
     }
 }
+
+/// A catalog row's local features (nil: none).
+public typealias LocalFeatureLookup = (Int) -> LocalFeatures?
