@@ -44,12 +44,34 @@ public struct EncounterStore: Sendable {
     }
 
     /// Puts the sighting into its camera's encounter (a new one, the one it extends, or — when the
-    /// photo bridges two — the two merged), then, in the same transaction, asks `decide` for the
-    /// encounter's call from all its members and stores it. Runs as one write so two workers
-    /// finishing photos of one burst at once cannot each store a call that misses the other's photo.
+    /// photo bridges two — the two merged), asks `decide` for the encounter's call from all its
+    /// members, and stores it. `decide` (ranking and verifying the photos: milliseconds) runs
+    /// outside the write, so intake and the other workers are not held up; the call is stored only
+    /// if the encounter still has exactly the members it was made from. When two workers finish
+    /// photos of one burst at once, the one that saw both photos stores its call and the other's
+    /// narrower call is dropped.
     @discardableResult
     public func assign(sightingID: Int64, gap: TimeInterval, modelVersion: String,
                        decide: ([Member]) throws -> Call?) throws -> (encounterID: Int64, call: Call?) {
+        let (id, members) = try join(sightingID: sightingID, gap: gap, modelVersion: modelVersion)
+        let call = try decide(members)
+        let candidates = try call.map { String(decoding: try JSONEncoder().encode($0.candidates), as: UTF8.self) }
+        try database.pool.write { db in
+            // Members are only ever added (a photo joins, or a bridging photo merges another
+            // encounter in), so the same count means the same members.
+            try db.execute(sql: """
+                UPDATE encounter SET decision = ?, individual_id = ?, score = ?, candidates_json = ?, photos = ?,
+                    usable_photos = ?, model_version = ?, updated_at = ?
+                WHERE id = ? AND (SELECT COUNT(*) FROM sighting WHERE encounter_id = ?) = ?
+                """, arguments: [call?.decision.rawValue, call?.individual, call?.score, candidates, members.count,
+                                 call?.usablePhotos ?? 0, call?.modelVersion, Date().timeIntervalSince1970, id, id, members.count])
+        }
+        return (id, call)
+    }
+
+    /// The membership half of `assign`, in one write: the encounter the sighting now belongs to and
+    /// its members as the call needs them.
+    private func join(sightingID: Int64, gap: TimeInterval, modelVersion: String) throws -> (Int64, [Member]) {
         try database.pool.write { db in
             guard let photo = try Row.fetchOne(db, sql: """
                 SELECT p.camera, p.captured_epoch FROM sighting s JOIN photo p ON p.sha256 = s.photo_sha256 WHERE s.id = ?
@@ -89,14 +111,7 @@ public struct EncounterStore: Sendable {
                        usable: (row["unusable_because"] as String?) == nil,
                        localFeatures: (row["blob"] as Data?).map { [UInt8]($0) })
             }
-            let call = try decide(members)
-            let candidates = try call.map { String(decoding: try JSONEncoder().encode($0.candidates), as: UTF8.self) }
-            try db.execute(sql: """
-                UPDATE encounter SET decision = ?, individual_id = ?, score = ?, candidates_json = ?, photos = ?,
-                    usable_photos = ?, model_version = ?, updated_at = ? WHERE id = ?
-                """, arguments: [call?.decision.rawValue, call?.individual, call?.score, candidates, members.count,
-                                 call?.usablePhotos ?? 0, call?.modelVersion, Date().timeIntervalSince1970, id])
-            return (id, call)
+            return (id, members)
         }
     }
 

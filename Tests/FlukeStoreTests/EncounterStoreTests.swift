@@ -37,7 +37,7 @@ final class EncounterStoreTests: XCTestCase {
         XCTAssertEqual(list[0].endedEpoch, 1_784_030_500)
         XCTAssertEqual(list[0].decision, "match")
         XCTAssertEqual(list[0].candidates.first?.individual, "HW-1")
-        // The call was made from every member, in the same transaction as the merge.
+        // The call was made from every member, the merged ones included.
         XCTAssertEqual(seen.last, [early, late, bridge])
         XCTAssertEqual(try fixture.count("encounter"), 1)
     }

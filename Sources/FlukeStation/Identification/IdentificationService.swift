@@ -82,12 +82,13 @@ public final class IdentificationService: Sendable {
         guard let index = current else { return nil }
         let extraction = try extractor.extract(from: image, crop: crop, fullWidth: fullWidth)
         let vector = extraction.vectors[0]
-        let depth = min(index.gallery.individualCount, max(topK, EncounterIdentifier.candidatesPerPhoto))
+        // Deeper than the recorded candidates only when the photo's encounter will combine it.
+        let depth = encounters == nil ? topK : min(index.gallery.individualCount, max(topK, EncounterIdentifier.candidatesPerPhoto))
         let ranking = try index.rank(vector, topK: depth, local: extraction.local)
         let candidates = Array(ranking.prefix(topK))
-        let call = index.policy.decide(candidates: candidates)
-        let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
         let problems = extraction.usefulness.problems(under: usefulnessLimits)
+        let call = index.policy.decide(candidates: candidates)
+        let decision = problems.isEmpty || candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
         let best = candidates.first
         var record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
