@@ -95,6 +95,8 @@ let package = Package(
 
         // MARK: Photos the project makes itself (demo, tests, benchmarks)
         .target(name: "FlukeFixtures", dependencies: ["FlukeCore", "FlukeVision"]),
+        // Running real programs from the tests (never linked into a product).
+        .target(name: "FlukeTestSupport"),
 
         // MARK: Entry points
         .executableTarget(name: "flukewatch", dependencies: [
@@ -125,12 +127,12 @@ let package = Package(
         .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [
-            "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "flukewatch",
+            "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "FlukeTestSupport", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "FlukeHubTests", dependencies: [
-            "FlukeHub", "FlukeAPI", "FlukeStation", "FlukeStore", "FlukeCore", "flukewatch-hub", "flukewatch",
+            "FlukeHub", "FlukeAPI", "FlukeStation", "FlukeStore", "FlukeCore", "FlukeTestSupport", "flukewatch-hub", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

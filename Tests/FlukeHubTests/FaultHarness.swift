@@ -1,4 +1,5 @@
 import FlukeStore
+import FlukeTestSupport
 import Foundation
 import GRDB
 import XCTest

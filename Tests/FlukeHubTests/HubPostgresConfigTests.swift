@@ -1,3 +1,4 @@
+import FlukeTestSupport
 import Foundation
 import XCTest
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FlukeTestSupport
 import Foundation
 import GRDB
 import NIOCore
@@ -18,29 +19,11 @@ enum Binary {
     }
 }
 
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
 
 /// Runs a built executable to completion.
 func runTool(_ binary: String, _ arguments: [String]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Binary.path(binary))
-    p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["FLUKEWATCH_CONFIG"] = nil
-    env["FLUKEWATCH_HUB_DB"] = nil
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try ProcessRun.toCompletion(Binary.path(binary), arguments,
+                                environment: ProcessRun.isolatedEnvironment(removing: ["FLUKEWATCH_CONFIG", "FLUKEWATCH_HUB_DB"]))
 }
 
 /// A long-running process (hub or station) whose output goes to a log file.

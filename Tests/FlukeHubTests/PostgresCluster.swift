@@ -1,3 +1,4 @@
+import FlukeTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -194,15 +195,5 @@ struct ClusterError: Error, CustomStringConvertible {
 
 /// Runs a program (by path) to completion.
 func runProcess(_ path: String, _ arguments: [String]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try ProcessRun.toCompletion(path, arguments)
 }

@@ -1,20 +1,11 @@
+import FlukeTestSupport
 import Foundation
 import XCTest
 
 /// Runs python3 (installed by scripts/setup.sh) as an independent reader of what we write:
 /// its zipfile and csv modules know nothing of our code.
 func runPython(_ arguments: [String]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3"] + arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try ProcessRun.toCompletion("/usr/bin/env", ["python3"] + arguments)
 }
 
 /// Tests an archive's checksums and unpacks it with Python's zipfile; returns the folder.

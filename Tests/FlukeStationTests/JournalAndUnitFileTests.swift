@@ -1,4 +1,5 @@
 @testable import FlukeStation
+import FlukeTestSupport
 import Foundation
 import Logging
 import XCTest
@@ -75,15 +76,6 @@ final class JournalAndUnitFileTests: XCTestCase {
     }
 
     func runTool(_ path: String, _ args: [String]) throws -> CommandResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try ProcessRun.toCompletion(path, args)
     }
 }

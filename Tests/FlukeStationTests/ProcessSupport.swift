@@ -1,3 +1,4 @@
+import FlukeTestSupport
 import Foundation
 import XCTest
 
@@ -16,32 +17,11 @@ enum FlukeWatchBinary {
     }
 }
 
-/// A finished command: exit status and what it printed.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
-}
 
 /// Runs flukewatch to completion.
 func runFlukeWatch(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: FlukeWatchBinary.path)
-    p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["FLUKEWATCH_CONFIG"] = nil
-    env.merge(environment) { $1 }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read before waiting: a full pipe would block the child.
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try ProcessRun.toCompletion(FlukeWatchBinary.path, arguments,
+                                environment: ProcessRun.isolatedEnvironment().merging(environment) { $1 })
 }
 
 /// A `flukewatch run` daemon process whose log goes to a file.
