@@ -56,11 +56,11 @@ struct IdentifyCommand: ParsableCommand {
             var line = Line(file: image)
             do {
                 let extraction = try features.extract(try PhotoFeatures.readBytes(image), crop: crop)
-                let (call, candidates) = try index.identify(extraction.vectors[0], topK: top, local: extraction.local)
-                let decision = candidates.isEmpty ? call : extraction.usefulness.gate(call, under: config.usefulness)
-                line.decision = decision.rawValue
+                let call = try index.call(extraction, topK: top, limits: config.usefulness)
+                let candidates = call.candidates
+                line.decision = call.decision.rawValue
                 line.usefulness = extraction.usefulness.score(under: config.usefulness)
-                line.unusableBecause = extraction.usefulness.problems(under: config.usefulness)
+                line.unusableBecause = call.problems
                 line.candidates = candidates.map { .init(individual: $0.individual, score: Double($0.score)) }
             } catch {
                 line.error = "\(error)"

@@ -52,6 +52,28 @@ public struct CatalogIndex: Sendable {
         return (policy.decide(candidates: candidates), candidates)
     }
 
+    /// A photo's call as the station makes it, for the daemon and `identify` alike: ranked (to
+    /// `depth`, at least `topK`) and verified, decided on the first `topK`, and withheld
+    /// (`uncertain`) when the photo is unusable under `limits`.
+    public struct PhotoCall: Sendable {
+        public var decision: SightingDecision
+        /// The first `topK` of `ranking`.
+        public var candidates: [IndividualScore]
+        public var ranking: [IndividualScore]
+        /// Why the photo is unusable (empty: usable).
+        public var problems: [String]
+    }
+
+    public func call(_ extraction: FeatureExtractor.Extraction, topK: Int, depth: Int? = nil,
+                     limits: PhotoUsefulness.Limits) throws -> PhotoCall {
+        let ranking = try rank(extraction.vectors[0], topK: max(topK, depth ?? topK), local: extraction.local)
+        let candidates = Array(ranking.prefix(topK))
+        let problems = extraction.usefulness.problems(under: limits)
+        let decided = policy.decide(candidates: candidates)
+        let decision = problems.isEmpty || candidates.isEmpty ? decided : extraction.usefulness.gate(decided, under: limits)
+        return PhotoCall(decision: decision, candidates: candidates, ranking: ranking, problems: problems)
+    }
+
     /// The first `topK` individuals; when the recipe verifies, the leaders carry their verified
     /// scores (individuals beyond `verification.candidates` keep their global score).
     public func rank(_ raw: [Float], topK: Int, local: LocalFeatures?) throws -> [IndividualScore] {

@@ -90,6 +90,7 @@ public final class FeatureExtractor {
         lastEmbedSeconds = Double(t2 - t1) / 1e9
         let usefulness = try Self.usefulness(of: input, box: box, crop: crop, in: image,
                                              scale: Double(fullWidth ?? image.width) / Double(max(image.width, 1)))
+        let t3 = DispatchTime.now().uptimeNanoseconds
         var local: LocalFeatures?
         if withLocalFeatures {
             // On the network's 224×224 view, so every photo is verified at one scale.
@@ -97,7 +98,7 @@ public final class FeatureExtractor {
                 ? input : try FlukeFinder.crop(input, to: nil, margin: 0, size: Self.inputSize)
             local = try LocalFeatures.extract(from: square)
         }
-        lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e9
+        lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
         return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local)
     }
 

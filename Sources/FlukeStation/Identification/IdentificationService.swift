@@ -83,12 +83,9 @@ public final class IdentificationService: Sendable {
         let extraction = try extractor.extract(from: image, crop: crop, fullWidth: fullWidth)
         let vector = extraction.vectors[0]
         // Deeper than the recorded candidates only when the photo's encounter will combine it.
-        let depth = encounters == nil ? topK : min(index.gallery.individualCount, max(topK, EncounterIdentifier.candidatesPerPhoto))
-        let ranking = try index.rank(vector, topK: depth, local: extraction.local)
-        let candidates = Array(ranking.prefix(topK))
-        let problems = extraction.usefulness.problems(under: usefulnessLimits)
-        let call = index.policy.decide(candidates: candidates)
-        let decision = problems.isEmpty || candidates.isEmpty ? call : extraction.usefulness.gate(call, under: usefulnessLimits)
+        let depth = encounters == nil ? nil : min(index.gallery.individualCount, EncounterIdentifier.candidatesPerPhoto)
+        let call = try index.call(extraction, topK: topK, depth: depth, limits: usefulnessLimits)
+        let (decision, candidates, problems) = (call.decision, call.candidates, call.problems)
         let best = candidates.first
         var record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
@@ -96,6 +93,6 @@ public final class IdentificationService: Sendable {
             modelVersion: package.version, feature: vector, crop: crop.rawValue,
             usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
         record.localFeatures = extraction.local?.blob
-        return Identified(record: record, box: extraction.box, ranking: ranking, index: index)
+        return Identified(record: record, box: extraction.box, ranking: call.ranking, index: index)
     }
 }
