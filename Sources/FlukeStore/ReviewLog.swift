@@ -50,25 +50,10 @@ public struct ReviewLog: Sendable {
     public func undo(_ sighting: String, reviewer: String, at date: Date = Date()) throws -> ReviewDecisionRecord {
         try database.pool.write { db in
             let row = try SightingForReview.find(sighting, in: db)
-            guard let target = try Row.fetchOne(db, sql: """
-                SELECT * FROM review_decision d
-                WHERE d.sighting_id = ? AND d.action <> 'undo'
-                  AND NOT EXISTS (SELECT 1 FROM review_decision u WHERE u.undoes_id = d.id)
-                ORDER BY d.id DESC LIMIT 1
-                """, arguments: [row.id]).map(Self.record) else {
+            guard let record = try undoLatest(row, reviewer: reviewer, at: date.timeIntervalSince1970, db) else {
                 throw ReviewError.nothingToUndo(sighting: row.id)
             }
-            try write(target.before, to: row.id, db)
-            if let created = target.createdIndividual {
-                try db.execute(sql: """
-                    DELETE FROM individual WHERE id = ? AND is_provisional
-                      AND NOT EXISTS (SELECT 1 FROM sighting WHERE individual_id = individual.id)
-                      AND NOT EXISTS (SELECT 1 FROM catalog_photo WHERE individual_id = individual.id)
-                      AND NOT EXISTS (SELECT 1 FROM individual i WHERE i.merged_into = individual.id)
-                    """, arguments: [created])
-            }
-            return try append(sighting: row, action: .undo, reviewer: reviewer, at: date.timeIntervalSince1970,
-                              before: row.review, after: target.before, createdIndividual: nil, undoes: target, db)
+            return record
         }
     }
 
@@ -83,7 +68,28 @@ public struct ReviewLog: Sendable {
 
     // MARK: - Inside the transaction
 
-    private func decide(_ row: SightingForReview, _ verdict: Verdict, reviewer: String, auto: Bool, at now: Double,
+    /// Reverts the latest decision in force on the sighting; nil when nothing is in force.
+    func undoLatest(_ row: SightingForReview, reviewer: String, at now: Double, _ db: Database) throws -> ReviewDecisionRecord? {
+        guard let target = try Row.fetchOne(db, sql: """
+            SELECT * FROM review_decision d
+            WHERE d.sighting_id = ? AND d.action <> 'undo'
+              AND NOT EXISTS (SELECT 1 FROM review_decision u WHERE u.undoes_id = d.id)
+            ORDER BY d.id DESC LIMIT 1
+            """, arguments: [row.id]).map(Self.record) else { return nil }
+        try write(target.before, to: row.id, db)
+        if let created = target.createdIndividual {
+            try db.execute(sql: """
+                DELETE FROM individual WHERE id = ? AND is_provisional
+                  AND NOT EXISTS (SELECT 1 FROM sighting WHERE individual_id = individual.id)
+                  AND NOT EXISTS (SELECT 1 FROM catalog_photo WHERE individual_id = individual.id)
+                  AND NOT EXISTS (SELECT 1 FROM individual i WHERE i.merged_into = individual.id)
+                """, arguments: [created])
+        }
+        return try append(sighting: row, action: .undo, reviewer: reviewer, at: now,
+                          before: row.review, after: target.before, createdIndividual: nil, undoes: target, db)
+    }
+
+    func decide(_ row: SightingForReview, _ verdict: Verdict, reviewer: String, auto: Bool, at now: Double,
                         _ db: Database) throws -> ReviewDecisionRecord {
         guard row.review.state == .open else {
             throw ReviewError.alreadyDecided(sighting: row.id, state: row.review.state, individual: row.review.individualID,

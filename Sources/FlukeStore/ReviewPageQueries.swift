@@ -16,6 +16,8 @@ public struct SightingPhotoDetails: Sendable, Equatable {
     public var encounterID: Int64?
     /// The station's combined call on the encounter ("match HW-2 0.612 from 3 photos"), when made.
     public var encounterCall: String?
+    /// The individual the encounter's call leads with (what "confirm the encounter" confirms).
+    public var encounterIndividual: String?
     /// Why the photo was too poor for the station to decide (empty: usable).
     public var unusableBecause: [String] = []
 }
@@ -77,6 +79,7 @@ extension StationQueries {
                     sightingID: row["id"], capturedEpoch: row["captured_epoch"], captureTimeSource: row["capture_time_source"],
                     latitude: row["latitude"], longitude: row["longitude"], cameraMake: row["camera_make"],
                     cameraModel: row["camera_model"], encounterID: row["encounter_id"], encounterCall: call,
+                    encounterIndividual: row["e_individual"],
                     unusableBecause: (row["unusable_because"] as String?)?.components(separatedBy: "; ") ?? [])
             }
             return out

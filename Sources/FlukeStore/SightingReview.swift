@@ -58,6 +58,10 @@ public enum ReviewError: Error, Equatable, CustomStringConvertible {
     case nothingToUndo(sighting: Int64)
     case emptyReason
     case reservedReviewer(String)
+    case unknownEncounter(Int64)
+    case encounterHasNothingOpen(encounter: Int64)
+    case encounterHasNothingToUndo(encounter: Int64)
+    case noEncounterCandidate(encounter: Int64)
 
     public var description: String {
         switch self {
@@ -83,6 +87,14 @@ public enum ReviewError: Error, Equatable, CustomStringConvertible {
             return "a rejection needs a reason: --reason \"no fluke\", --reason unusable, or a few words of your own"
         case .reservedReviewer(let name):
             return "the reviewer name \"\(name)\" is reserved for automatic confirmations; give your own name with --reviewer or [review] reviewer"
+        case .unknownEncounter(let id):
+            return "no encounter #\(id) in the station database; `flukewatch encounters` lists them with their numbers"
+        case .encounterHasNothingOpen(let id):
+            return "every photo of encounter #\(id) is already decided; `flukewatch review encounter \(id) --undo` reopens them"
+        case .encounterHasNothingToUndo(let id):
+            return "no photo of encounter #\(id) has a decision to undo: they are all open and waiting for review"
+        case .noEncounterCandidate(let id):
+            return "the station has no candidate for encounter #\(id) to confirm; name the individual with `flukewatch review encounter \(id) INDIVIDUAL`, or use --new"
         }
     }
 }

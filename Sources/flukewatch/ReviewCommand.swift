@@ -6,12 +6,12 @@ import Foundation
 struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
-        abstract: "Review sightings: list the open ones, confirm, reassign, mark new, reject, undo.",
+        abstract: "Review sightings: list the open ones, confirm, reassign, mark new, reject, undo; one photo or a whole encounter.",
         discussion: """
         Every decision is logged with who made it and when, can be undone with `review undo`, and is queued for the hub in the same transaction. SIGHTING is the number `review list` prints (12 or #12) or the sighting's uuid. The reviewer is --reviewer, else [review] reviewer in the config, else $USER.
         """,
         subcommands: [ReviewListCommand.self, ReviewConfirmCommand.self, ReviewNewCommand.self,
-                      ReviewRejectCommand.self, ReviewUndoCommand.self, ReviewServeCommand.self])
+                      ReviewRejectCommand.self, ReviewUndoCommand.self, ReviewEncounterCommand.self, ReviewServeCommand.self])
 }
 
 struct ReviewListCommand: ParsableCommand {

@@ -63,6 +63,47 @@ final class ReviewCommandLineTests: XCTestCase {
         XCTAssertEqual(try s.outboxKinds(), Array(repeating: "review-decision", count: 5))
     }
 
+    func testAWholeEncounterIsDecidedAndReopenedInOneCommand() throws {
+        let s = try ReviewedStation("review-encounter")
+        let encounter = try s.encounter([s.match, s.uncertain, s.new], call: "HW-1")
+        XCTAssertEqual(try runFlukeWatch(["review", "reject", "\(s.new)", "--reason", "no fluke", "--reviewer", "bo"] + s.stateArguments).status, 0)
+
+        let confirm = try runFlukeWatch(["review", "encounter", "#\(encounter)", "--reviewer", "ana", "--json"] + s.stateArguments)
+        XCTAssertEqual(confirm.status, 0, confirm.stderr)
+        let result = try json(try XCTUnwrap(confirm.lines.last))
+        XCTAssertEqual((result["encounter_id"] as? NSNumber)?.int64Value, encounter)
+        let decisions = try XCTUnwrap(result["decisions"] as? [[String: Any]])
+        XCTAssertEqual(decisions.compactMap { ($0["sighting_id"] as? NSNumber)?.int64Value }, [s.match, s.uncertain])
+        XCTAssertEqual(decisions.map { $0["individual_id"] as? String }, ["HW-1", "HW-1"])
+        XCTAssertEqual(decisions.map { $0["action"] as? String }, ["confirm", "reassign"])
+        XCTAssertEqual((result["untouched"] as? [NSNumber])?.map(\.int64Value), [s.new])
+        XCTAssertEqual(try s.row(s.uncertain)["individual_id"] as String?, "HW-1")
+
+        let reopen = try runFlukeWatch(["review", "encounter", "\(encounter)", "--undo", "--reviewer", "ana"] + s.stateArguments)
+        XCTAssertEqual(reopen.status, 0, reopen.stderr)
+        XCTAssertTrue(reopen.stdout.hasPrefix("encounter #\(encounter): 3 photos reopened by ana"), reopen.stdout)
+        XCTAssertEqual(try runFlukeWatch(["review", "list", "--json"] + s.stateArguments).lines.count, 4)
+
+        let new = try runFlukeWatch(["review", "encounter", "\(encounter)", "--new", "--name", "Comet", "--reviewer", "bo"] + s.stateArguments)
+        XCTAssertEqual(new.status, 0, new.stderr)
+        XCTAssertTrue(new.stdout.contains("marked as a new individual: provisional P-station-0001 (Comet)"), new.stdout)
+        XCTAssertEqual(try [s.match, s.uncertain, s.new].map { try s.row($0)["individual_id"] as String? },
+                       Array(repeating: "P-station-0001", count: 3))
+        // 1 reject + 2 confirms + 3 undos + 3 new: every photo's decision goes to the hub.
+        XCTAssertEqual(try s.outboxKinds(), Array(repeating: "review-decision", count: 9))
+
+        let unknown = try runFlukeWatch(["review", "encounter", "99"] + s.stateArguments)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no encounter #99"), unknown.stderr)
+        let decided = try runFlukeWatch(["review", "encounter", "\(encounter)", "HW-2"] + s.stateArguments)
+        XCTAssertEqual(decided.status, 1)
+        XCTAssertTrue(decided.stderr.contains("--undo"), decided.stderr)
+        let both = try runFlukeWatch(["review", "encounter", "\(encounter)", "HW-2", "--new"] + s.stateArguments)
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("give one of INDIVIDUAL, --new, --reject or --undo"), both.stderr)
+        XCTAssertEqual(try s.outboxKinds().count, 9, "refused commands change nothing")
+    }
+
     func testMistakesAreExplainedAndChangeNothing() throws {
         let s = try ReviewedStation("review-errors")
         let unknownSighting = try runFlukeWatch(["review", "confirm", "999"] + s.stateArguments)

@@ -54,6 +54,21 @@ struct ReviewedStation {
 
     var stateArguments: [String] { ["--state-dir", station.state] }
 
+    /// Groups the sightings into one encounter (they are an hour apart: the gap is two hours)
+    /// whose combined call names `call`; returns the encounter's number.
+    func encounter(_ sightings: [Int64], call: String?) throws -> Int64 {
+        var id: Int64 = 0
+        for sighting in sightings {
+            id = try EncounterStore(database: database).assign(sightingID: sighting, gap: 7200, modelVersion: "test-model-1") { members in
+                call.map {
+                    EncounterStore.Call(decision: .uncertain, individual: $0, score: 0.6, candidates: [.init(individual: $0, score: 0.6)],
+                                        photos: members.count, usablePhotos: members.count, modelVersion: "test-model-1")
+                }
+            }.encounterID
+        }
+        return id
+    }
+
     func row(_ sighting: Int64) throws -> Row {
         try database.pool.read { try Row.fetchOne($0, sql: "SELECT * FROM sighting WHERE id = ?", arguments: [sighting])! }
     }

@@ -111,6 +111,47 @@ final class ReviewWebServerTests: XCTestCase {
         XCTAssertEqual(try http.get("/sightings/\(s.new)", cookie: cookie).header("Location"), "/login", "the session is gone")
     }
 
+    /// A burst is one whale: the encounter header decides every open photo at once, through the
+    /// review log (one decision per photo), and its Undo reopens them all.
+    func testAnEncounterIsDecidedAndReopenedFromItsHeader() throws {
+        let s = try ReviewedStation("web-encounter")
+        let encounter = try s.encounter([s.match, s.uncertain, s.new], call: "HW-1")
+        let (server, http) = try start(s)
+        defer { _ = server.stop() }
+        let (cookie, csrf) = try login(http)
+        let members = [s.match, s.uncertain, s.new]
+
+        let page = try http.get("/sightings/\(s.uncertain)", cookie: cookie)
+        XCTAssertTrue(page.text.contains("action=\"/encounters/\(encounter)/confirm\""), page.text)
+        XCTAssertTrue(page.text.contains("Confirm all 3 open photos as HW-1 (Salt)"), page.text)
+        XCTAssertFalse(try http.get("/sightings/\(s.secondMatch)", cookie: cookie).text.contains("/encounters/"),
+                       "a photo alone in its encounter has no encounter buttons")
+
+        XCTAssertEqual(try http.post("/encounters/\(encounter)/confirm", form: [("csrf", "0000")], cookie: cookie).status, 403)
+        XCTAssertEqual(try http.post("/encounters/99/confirm", form: [("csrf", csrf)], cookie: cookie).status, 404)
+        XCTAssertEqual(try members.map { try s.row($0)["review_state"] as String }, ["open", "open", "open"])
+
+        let confirm = try http.post("/encounters/\(encounter)/confirm", form: [("csrf", csrf), ("individual", "HW-1")], cookie: cookie)
+        XCTAssertEqual(confirm.status, 303, confirm.text)
+        XCTAssertEqual(confirm.header("Location"), "/sightings/\(s.secondMatch)?encounter=\(encounter)")
+        XCTAssertEqual(try members.map { try s.row($0)["individual_id"] as String? }, ["HW-1", "HW-1", "HW-1"])
+        XCTAssertEqual(try s.decisions().map { $0["reviewer"] as String }, ["ana", "ana", "ana"])
+        let next = try http.get("/sightings/\(s.secondMatch)?encounter=\(encounter)", cookie: cookie)
+        XCTAssertTrue(next.text.contains("Encounter #\(encounter): 3 confirmed as HW-1 (Salt)."), next.text)
+        XCTAssertTrue(next.text.contains("action=\"/encounters/\(encounter)/undo\""), next.text)
+        let twice = try http.post("/encounters/\(encounter)/new", form: [("csrf", csrf)], cookie: cookie)
+        XCTAssertEqual(twice.status, 409)
+        XCTAssertTrue(twice.text.contains("already decided"), twice.text)
+
+        let undo = try http.post("/encounters/\(encounter)/undo", form: [("csrf", csrf)], cookie: cookie)
+        XCTAssertEqual(undo.status, 303, undo.text)
+        XCTAssertEqual(undo.header("Location"), "/sightings/\(s.match)?encounter=\(encounter)&undone=1")
+        XCTAssertEqual(try members.map { try s.row($0)["review_state"] as String }, ["open", "open", "open"])
+        let reopened = try http.get("/sightings/\(s.match)?encounter=\(encounter)&undone=1", cookie: cookie)
+        XCTAssertTrue(reopened.text.contains("Encounter #\(encounter) reopened: 3 open."), reopened.text)
+        XCTAssertEqual(try s.outboxKinds(), Array(repeating: "review-decision", count: 6))
+    }
+
     func testTextFromTheDatabaseAndTheLoginIsEscaped() throws {
         let s = try ReviewedStation("web-escape")
         try s.database.pool.write { try $0.execute(sql: "UPDATE individual SET name = '<img src=x onerror=alert(1)>' WHERE id = 'HW-2'") }

@@ -1,4 +1,4 @@
-"""sift_extract.py LABELS.csv [--max-keypoints N] [--contrast T]
+"""sift_extract.py LABELS.csv [--max-keypoints N] [--contrast T] [--clahe CLIP]
 
 Geometric-verification prototype, step 1: SIFT keypoints with RootSIFT descriptors for every
 photo of a labelled set (grey, as the photo is: the right-whale crops are already 224x224), cached
@@ -20,12 +20,15 @@ def main():
     ap.add_argument("labels")
     ap.add_argument("--max-keypoints", type=int, default=300)
     ap.add_argument("--contrast", type=float, default=0.04)
+    ap.add_argument("--clahe", type=float, default=0.0,
+                    help="CLAHE clip limit applied to the grey crop first (0: off)")
     a = ap.parse_args()
     cv2.setNumThreads(1)
     root = os.path.dirname(os.path.abspath(a.labels))
     dataset = os.path.basename(root)
     files, _ = fr.read_labels(a.labels)
     sift = cv2.SIFT_create(nfeatures=a.max_keypoints, contrastThreshold=a.contrast)
+    clahe = cv2.createCLAHE(clipLimit=a.clahe, tileGridSize=(4, 4)) if a.clahe > 0 else None
     points, descriptors = [], []
     start = time.time()
     for f in files:
@@ -33,6 +36,8 @@ def main():
         if not os.path.exists(path):
             path = os.path.join(root, "images", f)
         grey = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+        if clahe is not None:
+            grey = clahe.apply(grey)
         kps, d = sift.detectAndCompute(grey, None)
         if d is None:
             kps, d = [], np.zeros((0, 128), np.float32)
@@ -40,7 +45,7 @@ def main():
         points.append(np.array([k.pt for k in kps], np.float32).reshape(-1, 2))
         descriptors.append(d.astype(np.float32))
     print(f"{(time.time() - start) / len(files) * 1000:.1f} ms per photo, {np.mean([len(p) for p in points]):.0f} keypoints on average")
-    out = os.path.join(fr.CACHE, dataset, f"sift-{a.max_keypoints}-{a.contrast}.npz")
+    out = os.path.join(fr.CACHE, dataset, f"sift-{a.max_keypoints}-{a.contrast}" + (f"-clahe{a.clahe}" if clahe is not None else "") + ".npz")
     np.savez(out, points=np.array(points, dtype=object), descriptors=np.array(descriptors, dtype=object))
     print(out)
 

@@ -65,9 +65,9 @@ enum SimplePages {
         """
     }
 
-    static func emptyQueue(flash: String?, undoTarget: Int64?, csrf: String) -> HTML {
+    static func emptyQueue(flash: String?, undoTarget: UndoTarget?, csrf: String) -> HTML {
         let undo: HTML = undoTarget.map {
-            "<form id=\"undo\" method=\"post\" action=\"/sightings/\($0)/undo\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button type=\"submit\">Undo #\($0) <kbd>U</kbd></button></form>"
+            "<form id=\"undo\" method=\"post\" action=\"\($0.action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button type=\"submit\">Undo \($0.label) <kbd>U</kbd></button></form>"
         } ?? ""
         return """
             \(flash.map { HTML(raw: "<div class=\"flash\" role=\"status\">\(HTML.escape($0))</div>") } ?? "")\

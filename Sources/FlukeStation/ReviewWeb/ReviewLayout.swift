@@ -76,6 +76,7 @@ enum ReviewLayout {
         .strip img{display:block;height:54px;width:72px;object-fit:cover;border-radius:4px;background:#dde3e9}
         .strip .cur a{border-color:var(--accent)}
         .strip .done img{opacity:.45}
+        .enc-actions{display:flex;gap:8px;margin-top:8px}
         .strip span{position:absolute;left:3px;bottom:2px;font-size:11px;color:#fff;background:rgba(15,42,68,.75);border-radius:4px;padding:0 4px}
         .strip b{position:absolute;right:4px;top:4px;width:10px;height:10px;border-radius:5px;border:1.5px solid #fff}
         .strip b.match{background:var(--match)}.strip b.uncertain{background:var(--uncertain)}.strip b.new{background:var(--new)}.strip b.awaiting-identification{background:var(--muted)}

@@ -87,6 +87,11 @@ public struct ReviewQueueView: Sendable {
 
     public func group(of sighting: Int64) -> EncounterGroup? { groupOf[sighting] }
 
+    /// The photos of a station-assigned encounter, decided ones included, in capture order.
+    public func items(ofEncounter encounter: Int64) -> [ReviewItem] {
+        groupOf.values.first { $0.key == "e\(encounter)" }?.items ?? []
+    }
+
     public func item(_ sighting: Int64) -> ReviewItem? { groupOf[sighting]?.items.first { $0.id == sighting } }
 
     /// The open sighting after `sighting` in review order (wrapping to the first); for a

@@ -36,6 +36,11 @@ struct ReviewRoutes: Sendable {
         for action in ["confirm", "new", "reject", "undo"] {
             router.post("/sightings/:id/\(action)") { request, context in try await decide(request, id: try sightingID(context), action: action) }
         }
+        for action in ["confirm", "new", "undo"] {
+            router.post("/encounters/:id/\(action)") { request, context in
+                try await decideEncounter(request, id: try encounterID(context), action: action)
+            }
+        }
         router.get("/catalog") { request, _ in try catalogPage(request) }
         router.get("/images/sighting/:id") { request, context in
             _ = try imageSession(request)
@@ -136,11 +141,11 @@ struct ReviewRoutes: Sendable {
     private func queuePage(_ request: Request) throws -> Response {
         let s = try pageSession(request)
         let view = try ReviewQueueView(queries: queries)
-        let last = request.uri.queryParameters.get("last", as: Int64.self)
         if let first = view.openOrder.first {
-            return ReviewHTTP.redirect("/sightings/\(first)" + (last.map { "?last=\($0)" } ?? ""))
+            let query = request.uri.query.map { "?\($0)" } ?? ""
+            return ReviewHTTP.redirect("/sightings/\(first)" + query)
         }
-        let flash = try last.flatMap { try self.flash(for: $0) }
+        let flash = try self.flash(request, view: view)
         return render(.ok, "Queue", s, SimplePages.emptyQueue(flash: flash?.text, undoTarget: flash?.undoTarget, csrf: s.csrf),
                       open: 0, script: SimplePages.undoScript)
     }
@@ -151,7 +156,7 @@ struct ReviewRoutes: Sendable {
         guard let item = view.item(id), let group = view.group(of: id) else {
             throw ReviewHTTPError(.notFound, "No such sighting", "There is no sighting #\(id) on this station.")
         }
-        let flash = try request.uri.queryParameters.get("last", as: Int64.self).flatMap { try self.flash(for: $0) }
+        let flash = try self.flash(request, view: view)
         let l = item.listing
         let summaries = try queries.individualSummaries(l.candidates.map(\.individual))
         let candidates = l.candidates.prefix(5).enumerated().map { n, c -> SightingPage.Candidate in
@@ -173,7 +178,7 @@ struct ReviewRoutes: Sendable {
             item: item, group: group, openIndex: view.openOrder.firstIndex(of: id), openTotal: view.openOrder.count,
             next: view.next(after: id), previous: view.previous(before: id), candidates: Array(candidates),
             flash: flash.map { .init(text: $0.text, undone: $0.undoTarget == nil) },
-            undoTarget: item.isOpen ? flash?.undoTarget : id, choices: try queries.individualChoices(), csrf: s.csrf,
+            undoTarget: item.isOpen ? flash?.undoTarget : .sighting(id), choices: try queries.individualChoices(), csrf: s.csrf,
             decidedSummary: decided, thresholds: try thresholds(model: l.modelVersion))
         return render(.ok, "Sighting #\(id)", s, page.body(), open: view.openOrder.count, script: SightingPage.script)
     }
@@ -194,12 +199,31 @@ struct ReviewRoutes: Sendable {
         return (new, match)
     }
 
-    /// The banner for the latest decision on `sighting`, and the sighting Undo would revert
-    /// (nil when that decision was itself an undo, or nothing is in force).
-    private func flash(for sighting: Int64) throws -> (text: String, undoTarget: Int64?)? {
-        guard let record = try? ReviewLog(database: database).history("\(sighting)").last else { return nil }
+    /// The banner after a decision (`?last=SIGHTING` or `?encounter=ENCOUNTER`) and what Undo
+    /// would revert (nil when the decision was itself an undo, or nothing is in force).
+    private func flash(_ request: Request, view: ReviewQueueView) throws -> (text: String, undoTarget: UndoTarget?)? {
+        let parameters = request.uri.queryParameters
+        if let encounter = parameters.get("encounter", as: Int64.self) {
+            return try flash(encounter: encounter, view: view, undone: parameters.get("undone") != nil)
+        }
+        guard let sighting = parameters.get("last", as: Int64.self),
+              let record = try? ReviewLog(database: database).history("\(sighting)").last else { return nil }
         let text = ReviewFormat.decision(record, names: try CatalogStore(database: database).names())
-        return (text, record.action == .undo ? nil : sighting)
+        return (text, record.action == .undo ? nil : .sighting(sighting))
+    }
+
+    /// Where an encounter's photos stand now, e.g. "Encounter #3: 4 confirmed as HW-1 (Salt), 1 rejected".
+    private func flash(encounter: Int64, view: ReviewQueueView, undone: Bool) throws -> (text: String, undoTarget: UndoTarget?)? {
+        let items = view.items(ofEncounter: encounter)
+        guard !items.isEmpty else { return nil }
+        var counts: [(String, Int)] = []
+        for item in items {
+            let l = item.listing
+            let what = l.reviewState == "confirmed" ? "confirmed as \(ReviewFormat.individual(l.individual, l.individualName))" : l.reviewState
+            if let i = counts.firstIndex(where: { $0.0 == what }) { counts[i].1 += 1 } else { counts.append((what, 1)) }
+        }
+        let summary = counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+        return ("Encounter #\(encounter)\(undone ? " reopened" : ""): \(summary).", undone ? nil : .encounter(encounter))
     }
 
     // MARK: - Decisions
@@ -231,10 +255,37 @@ struct ReviewRoutes: Sendable {
         return ReviewHTTP.redirect(next.map { "/sightings/\($0)?last=\(id)" } ?? "/?last=\(id)")
     }
 
+    /// One decision for every open photo of an encounter (or an undo of each photo's latest).
+    private func decideEncounter(_ request: Request, id: Int64, action: String) async throws -> Response {
+        let (s, form) = try await authorizedPost(request)
+        let log = ReviewLog(database: database)
+        let result: EncounterReviewResult
+        do {
+            switch action {
+            case "confirm":
+                let chosen = (form["individual"] ?? "").trimmingCharacters(in: .whitespaces)
+                result = try log.decideEncounter(id, .confirm(individual: chosen.isEmpty ? nil : chosen), reviewer: s.reviewer)
+            case "new":
+                let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+                result = try log.decideEncounter(id, .newIndividual(name: name.isEmpty ? nil : name, idPrefix: config.provisionalIndividualPrefix),
+                                                 reviewer: s.reviewer)
+            default:
+                result = try log.undoEncounter(id, reviewer: s.reviewer)
+            }
+        } catch let e as ReviewError {
+            throw ReviewHTTPError(Self.status(for: e), "Not recorded", Self.explain(e), back: "/")
+        }
+        logger.info("review page: encounter #\(id): \(result.records.count) photos \(action == "undo" ? "reopened" : "decided") by \(s.reviewer)")
+        let query = action == "undo" ? "?encounter=\(id)&undone=1" : "?encounter=\(id)"
+        if action == "undo", let first = result.records.first { return ReviewHTTP.redirect("/sightings/\(first.sightingID)\(query)") }
+        let next = try ReviewQueueView(queries: queries).openOrder.first
+        return ReviewHTTP.redirect(next.map { "/sightings/\($0)\(query)" } ?? "/\(query)")
+    }
+
     static func status(for e: ReviewError) -> HTTPResponse.Status {
         switch e {
-        case .unknownSighting: .notFound
-        case .alreadyDecided, .nothingToUndo, .nameTaken: .conflict
+        case .unknownSighting, .unknownEncounter: .notFound
+        case .alreadyDecided, .nothingToUndo, .nameTaken, .encounterHasNothingOpen, .encounterHasNothingToUndo: .conflict
         default: .badRequest
         }
     }
@@ -253,6 +304,10 @@ struct ReviewRoutes: Sendable {
             return "This sighting has no candidate to confirm. Type an individual's id or name under Assign, or use New individual."
         case .nothingToUndo(let sighting):
             return "Sighting #\(sighting) has no decision to undo: it is open and waiting for review."
+        case .encounterHasNothingOpen(let encounter):
+            return "Every photo of encounter #\(encounter) is already decided. Open one of its photos and press Undo to change it."
+        case .noEncounterCandidate(let encounter):
+            return "The station has no candidate for encounter #\(encounter). Decide its photos one by one, or mark them all as one new individual."
         default:
             return e.description
         }
@@ -263,6 +318,13 @@ struct ReviewRoutes: Sendable {
     private func sightingID(_ context: BasicRequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw ReviewHTTPError(.notFound, "No such sighting", "Sightings are numbered: /sightings/12.")
+        }
+        return id
+    }
+
+    private func encounterID(_ context: BasicRequestContext) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw ReviewHTTPError(.notFound, "No such encounter", "Encounters are numbered: /encounters/3.")
         }
         return id
     }

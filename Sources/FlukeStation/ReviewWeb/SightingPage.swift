@@ -30,8 +30,8 @@ struct SightingPage {
     var previous: Int64?
     var candidates: [Candidate]
     var flash: Flash?
-    /// The sighting U reverts: the one just decided, or this one when it is decided.
-    var undoTarget: Int64?
+    /// What U reverts: the sighting or encounter just decided, or this sighting when it is decided.
+    var undoTarget: UndoTarget?
     var choices: [(id: String, name: String?)]
     var csrf: String
     var decidedSummary: String?
@@ -86,8 +86,29 @@ struct SightingPage {
             <section class="enc"><div class="enc-head"><h1>\(title) · \(group.camera)</h1>\
             <span class="sub">\(span) · \(group.items.count) photo\(group.items.count == 1 ? "" : "s") · \(group.openCount) open\(call)</span>\
             <span class="walk">\(link(previous, "‹ K", id: "prev"))\(position)\(link(next, "J ›", id: "next"))</span></div>\
-            <ol class="strip">\(strip)</ol></section>
+            <ol class="strip">\(strip)</ol>\(encounterActions())</section>
             """
+    }
+
+    /// One decision for every open photo of an assigned encounter of several photos: a burst
+    /// is one whale, so the reviewer who has looked at the strip need not decide each frame.
+    private func encounterActions() -> HTML {
+        guard group.isAssigned, group.items.count > 1, group.openCount > 0, let encounter = item.details?.encounterID else { return "" }
+        let csrfField: HTML = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+        let open = group.openCount
+        let photos: HTML = "\(open) open photo\(open == 1 ? "" : "s")"
+        var forms: [HTML] = []
+        if let leader = item.details?.encounterIndividual {
+            let label = ReviewFormat.individual(leader, choices.first { $0.id == leader }?.name ?? nil)
+            forms.append("""
+                <form method="post" action="/encounters/\(encounter)/confirm">\(csrfField)\
+                <input type="hidden" name="individual" value="\(leader)"><button type="submit">Confirm all \(photos) as \(label)</button></form>
+                """)
+        }
+        forms.append("""
+            <form method="post" action="/encounters/\(encounter)/new">\(csrfField)<button type="submit">All \(photos): one new individual</button></form>
+            """)
+        return "<div class=\"enc-actions\">\(forms)</div>"
     }
 
     private func link(_ target: Int64?, _ label: String, id: String) -> HTML {
@@ -135,8 +156,8 @@ struct SightingPage {
         let id = item.id
         let csrfField: HTML = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
         let undo: HTML = """
-            <form id="undo" method="post" action="/sightings/\(undoTarget.map(String.init) ?? "\(id)")/undo">\(csrfField)\
-            <button type="submit"\(undoTarget == nil ? HTML(raw: " disabled") : "")>Undo\(undoTarget.map { " #\($0)" } ?? "") <kbd>U</kbd></button></form>
+            <form id="undo" method="post" action="\(undoTarget?.action ?? "/sightings/\(id)/undo")">\(csrfField)\
+            <button type="submit"\(undoTarget == nil ? HTML(raw: " disabled") : "")>Undo\(undoTarget.map { " \($0.label)" } ?? "") <kbd>U</kbd></button></form>
             """
         guard item.isOpen else {
             return "<section class=\"actions\"><span class=\"state\">\(decidedSummary ?? item.listing.reviewState)</span><span class=\"sep\"></span>\(undo)</section>"
