@@ -132,7 +132,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "FlukeHubTests", dependencies: [
-            "FlukeHub", "FlukeAPI", "FlukeStation", "FlukeStore", "FlukeCore", "FlukeTestSupport", "flukewatch-hub", "flukewatch",
+            "FlukeHub", "FlukeAPI", "FlukeStation", "FlukeStore", "FlukeCore", "FlukeVision", "FlukeFixtures", "FlukeTestSupport",
+            "flukewatch-hub", "flukewatch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

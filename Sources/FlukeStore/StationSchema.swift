@@ -15,6 +15,7 @@ enum StationSchema {
         m.registerMigration("v8-encounter-call", migrate: addEncounterCall)
         m.registerMigration("v9-model-change", migrate: addModelChange)
         m.registerMigration("v10-local-features", migrate: addLocalFeatures)
+        m.registerMigration("v11-hub-reference-crops", migrate: addHubReferenceCrops)
         return m
     }
 

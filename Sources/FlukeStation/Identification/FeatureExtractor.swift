@@ -67,15 +67,7 @@ public final class FeatureExtractor {
     /// full resolution (the decoded image may be a reduced decode); nil when it is the decoded width.
     public func extract(from image: DecodedImage, crop: CropMode, fullWidth: Int? = nil) throws -> Extraction {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var box: FlukeBox?
-        let input: DecodedImage
-        switch crop {
-        case .none:
-            input = image
-        case .fluke:
-            box = try FlukeFinder.find(in: image)
-            input = try FlukeFinder.crop(image, to: box, margin: FlukeFinder.defaultMargin, size: Self.inputSize)
-        }
+        let (input, box) = try Self.networkView(of: image, crop: crop)
         let rgb = try input.resizedRGB(width: Self.inputSize, height: Self.inputSize)
         let t1 = DispatchTime.now().uptimeNanoseconds
         let maps = try embedder.run(rgb: rgb)
@@ -91,15 +83,28 @@ public final class FeatureExtractor {
         let usefulness = try Self.usefulness(of: input, box: box, crop: crop, in: image,
                                              scale: Double(fullWidth ?? image.width) / Double(max(image.width, 1)))
         let t3 = DispatchTime.now().uptimeNanoseconds
-        var local: LocalFeatures?
-        if withLocalFeatures {
-            // On the network's 224×224 view, so every photo is verified at one scale.
-            let square = input.width == Self.inputSize && input.height == Self.inputSize
-                ? input : try FlukeFinder.crop(input, to: nil, margin: 0, size: Self.inputSize)
-            local = try LocalFeatures.extract(from: square)
-        }
+        let local = withLocalFeatures ? try Self.localFeatures(of: input) : nil
         lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
         return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local)
+    }
+
+    /// What the network sees (the fluke cut out at 224×224, or the whole frame) and the fluke
+    /// box found (nil: whole frame, or no fluke).
+    public static func networkView(of image: DecodedImage, crop: CropMode) throws -> (view: DecodedImage, box: FlukeBox?) {
+        switch crop {
+        case .none:
+            return (image, nil)
+        case .fluke:
+            let box = try FlukeFinder.find(in: image)
+            return (try FlukeFinder.crop(image, to: box, margin: FlukeFinder.defaultMargin, size: inputSize), box)
+        }
+    }
+
+    /// Local features of the network's view, squared to 224×224 so every photo is verified at one scale.
+    public static func localFeatures(of view: DecodedImage) throws -> LocalFeatures {
+        let square = view.width == inputSize && view.height == inputSize
+            ? view : try FlukeFinder.crop(view, to: nil, margin: 0, size: inputSize)
+        return try LocalFeatures.extract(from: square)
     }
 
     /// Measured on the crop the network saw; sizes scaled back to full resolution.

@@ -27,7 +27,8 @@ enum PhotoThumbnail {
                              fit: .keepAspect).jpegData(quality: 85)
     }
 
-    private static func decodeUpright(_ bytes: [UInt8], minLongSide: Int) -> DecodedImage? {
+    /// The photo upright, decoded at the smallest reduction that keeps `minLongSide` (nil: not an image).
+    static func decodeUpright(_ bytes: [UInt8], minLongSide: Int) -> DecodedImage? {
         guard case .image(let header)? = try? ImageInspector.inspect(MemoryBytes(bytes), maxPixels: 150_000_000) else { return nil }
         let orientation = (try? EXIFReader.read(MemoryBytes(bytes)))?.orientation ?? .up
         return try? PhotoDecoder.decode(bytes, reduction: PhotoDecoder.reduction(for: header, minLongSide: minLongSide),

@@ -43,7 +43,7 @@ struct ReviewImages: Sendable {
     func catalogCrop(_ photoID: Int64) async throws -> [UInt8]? {
         guard let photo = try queries.catalogPhoto(id: photoID), Self.isSHA256(photo.sha256) else { return nil }
         let (width, analysis, findFluke) = (thumbnailSize, analysisSize, photo.crop != "none")
-        return await derived(at: "\(stateDirectory)/crops/catalog/\(photo.sha256.prefix(2))/\(photo.sha256).jpg",
+        return await derived(at: "\(stateDirectory)/\(StateDirectoryLayout.catalogCrop(sha256: photo.sha256))",
                              fromOriginalAt: [photo.sourcePath], sha256: photo.sha256) {
             PhotoThumbnail.flukeCrop(of: $0, width: width, findFluke: findFluke, analysisSize: analysis)
         }

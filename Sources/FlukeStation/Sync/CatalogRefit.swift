@@ -14,9 +14,11 @@ struct CatalogRefit: Sendable {
     let store: CatalogStore
     let logger: Logger
 
-    func afterChanges(_ applied: CatalogChangeApplier.Applied) {
-        // Only changes that alter the gallery: new references, or labels that collapsed.
-        guard applied.references > 0 || applied.merges > 0 || !applied.assignments.isEmpty else { return }
+    /// `newLocalFeatures`: catalog photos that just got local features (the calibration
+    /// verifies with them, so the thresholds move).
+    func afterChanges(_ applied: CatalogChangeApplier.Applied, newLocalFeatures: Int = 0) {
+        // Only changes that alter the gallery: new references, labels that collapsed, new evidence.
+        guard applied.references > 0 || applied.merges > 0 || !applied.assignments.isEmpty || newLocalFeatures > 0 else { return }
         let versions: [String]
         do {
             versions = try store.featureModelVersions()

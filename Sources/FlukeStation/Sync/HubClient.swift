@@ -49,6 +49,16 @@ public final class HubClient: Sendable {
         }
     }
 
+    /// A crop the hub holds (nil: it has none with that sha256). The caller checks the hash.
+    public func downloadCrop(_ sha256: String) async throws(HubError) -> Data? {
+        let (status, data) = try await send(.GET, HubPath.crop(sha256))
+        switch status {
+        case 200: return data
+        case 404: return nil
+        default: throw HubError.refused(status: status, problem: Self.problem(data))
+        }
+    }
+
     public func uploadCrop(_ sha256: String, bytes: Data) async throws(HubError) {
         let (status, data) = try await send(.PUT, HubPath.crop(sha256), body: bytes, contentType: "image/jpeg")
         guard status == 200 || status == 201 else { throw HubError.refused(status: status, problem: Self.problem(data)) }

@@ -18,6 +18,8 @@ public final class SyncService: Service, Sendable {
         public var duplicates = 0
         public var parked = 0
         public var cropsUploaded = 0
+        /// Hub reference photos whose crops were fetched and given local features.
+        public var referencesVerifiable = 0
         public var bytesSent = 0
         public var changes = CatalogChangeApplier.Applied()
         /// Items still waiting (the byte budget ran out, or new ones arrived).
@@ -32,6 +34,7 @@ public final class SyncService: Service, Sendable {
     let applier: CatalogChangeApplier
     let client: HubClient
     let refit: CatalogRefit
+    let referenceCrops: HubReferenceCrops
     let logger: Logger
 
     public init(config: StationConfig, settings: HubSettings, database: StationDatabase, logger: Logger) {
@@ -42,6 +45,9 @@ public final class SyncService: Service, Sendable {
         self.applier = CatalogChangeApplier(database: database)
         self.client = HubClient(settings: settings)
         self.refit = CatalogRefit(store: CatalogStore(database: database), logger: logger)
+        self.referenceCrops = HubReferenceCrops(client: client, store: CatalogStore(database: database),
+                                                stateDirectory: config.stateDirectory, thumbnailSize: config.thumbnailSize,
+                                                analysisSize: config.analysisSize, logger: logger)
         self.logger = logger
     }
 
@@ -83,6 +89,7 @@ public final class SyncService: Service, Sendable {
                          "\(report.cropsUploaded) crop(s)", "\(report.bytesSent) bytes"]
             if report.parked > 0 { parts.append("\(report.parked) refused and set aside (see `flukewatch sync`)") }
             if report.changes.total > 0 { parts.append("applied \(report.changes.total) catalog change(s)") }
+            if report.referencesVerifiable > 0 { parts.append("fetched the crops of \(report.referencesVerifiable) reference photo(s) for verification") }
             if report.waiting > 0 { parts.append("\(report.waiting) item(s) wait for the next round") }
             logger.info("sync: \(parts.joined(separator: ", "))", metadata: [Logger.eventKey: "sync"])
             for (provisional, global) in report.changes.assignments.sorted(by: { $0.key < $1.key }) {
@@ -176,7 +183,15 @@ public final class SyncService: Service, Sendable {
             report.changes.rejections += applied.rejections
             if !page.hasMore { break }
         }
-        refit.afterChanges(report.changes)
+        // The refit runs even when fetching crops fails, so the references applied above join now.
+        var fetchError: (any Error)?
+        do {
+            report.referencesVerifiable = try await referenceCrops.fetch()
+        } catch {
+            fetchError = error
+        }
+        refit.afterChanges(report.changes, newLocalFeatures: report.referencesVerifiable)
+        if let fetchError { throw fetchError }
     }
 
     public func shutdown() async { await client.shutdown() }
