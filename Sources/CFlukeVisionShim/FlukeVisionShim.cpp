@@ -251,6 +251,18 @@ int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *
     });
 }
 
+int fw_rgb_view(const uint8_t *rgb, int size, double degrees, double zoom, uint8_t *out, fw_error *error) {
+    return guarded(error, "vision shim", [&]() -> int {
+        if (size <= 0 || !(zoom > 0)) { set_error(error, "bad view size or zoom"); return -1; }
+        const cv::Mat source(size, size, CV_8UC3, const_cast<uint8_t *>(rgb));
+        cv::Mat dest(size, size, CV_8UC3, out);
+        const double centre = (size - 1) / 2.0;
+        const cv::Mat warp = cv::getRotationMatrix2D(cv::Point2f(centre, centre), degrees, zoom);
+        cv::warpAffine(source, dest, warp, dest.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        return 0;
+    });
+}
+
 int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error) {
     return guarded(error, "vision shim", [&]() -> int {
         const cv::Mat &m = image->mat;

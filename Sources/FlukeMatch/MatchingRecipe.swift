@@ -16,14 +16,18 @@ public struct MatchingRecipe: Sendable, Hashable, Codable {
     /// Re-rank the leaders by local-feature agreement; nil: the global ranking decides alone.
     /// (Absent from recipes stored before verification existed, which decode as nil.)
     public var verification: VerificationParameters?
+    /// Extra looks at the crop whose pooled features are averaged with the crop's own, each
+    /// L2-normalised first; nil: the crop alone. (Absent from recipes stored before views existed.)
+    public var views: [ViewTransform]?
 
     public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation,
-                verification: VerificationParameters? = nil) {
+                verification: VerificationParameters? = nil, views: [ViewTransform]? = nil) {
         self.layer = layer
         self.grid = grid
         self.projection = projection
         self.aggregation = aggregation
         self.verification = verification
+        self.views = views
     }
 
     public static let recommended = MatchingRecipe(

@@ -69,6 +69,14 @@ func identificationBenchmark(keep: Bool) throws {
     print("  int8 XNNPACK   to s16_c80 (what the station uses) \(fmt(int8Stop, 2)) ms   full net \(fmt(int8Full, 2)) ms")
     print("  fp32 XNNPACK   to s16_c80 \(fmt(fp32Stop, 2)) ms   full net \(fmt(fp32Full, 2)) ms   (int8/fp32: \(fmt(int8Stop / fp32Stop, 2))×, \(fmt(int8Full / fp32Full, 2))×)")
     print("  OpenCV DNN fp32 full net \(fmt(dnn, 2)) ms   (OpenCV/int8-station: \(fmt(dnn / int8Stop, 1))×)")
+    // The station's vector: the crop and its extra views, each warped and run to s16_c80.
+    let views = MatchingRecipe.station.extraViews
+    let viewNet = try Embedder(package: package, outputs: ["s16_c80"], precision: .int8)
+    let stationMs = try medianMilliseconds(runs: 21) {
+        _ = try viewNet.run(rgb: rgb)
+        for v in views { _ = try viewNet.run(rgb: try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom)) }
+    }
+    print("  the station's vector: the crop + \(views.count) rotated, closer views, int8 to s16_c80 \(fmt(stationMs, 2)) ms (\(fmt(stationMs / int8Stop, 2))× one run)")
 
     // 4. Gallery search: 256-d unit vectors, 10 photos per individual, top 5 individuals.
     print("gallery search (256-d, 10 photos per individual, top 5 individuals), median:")
@@ -169,12 +177,12 @@ func rssWithLargeCatalog(package: ModelPackage, work: URL, photo12: [UInt8]) thr
         let base = bases[(n / 10) % bases.count]
         let v = base.map { $0 + Float.random(in: -0.02...0.02, using: &rng) }
         _ = try store.add(individual: individual, name: nil, sha256: String(format: "%064x", n), sourcePath: "/bench/\(n).jpg",
-                          feature: v, modelVersion: package.version, crop: "fluke", localFeatures: baseLocal[(n / 10) % bases.count])
+                          feature: v, modelVersion: package.featureVersion(), crop: "fluke", localFeatures: baseLocal[(n / 10) % bases.count])
         if n < 2_000 { sample.append(v); sampleLabels.append(individual) }
     }
     // Projection fitted on a 2 000-photo sample; thresholds set by hand: this step measures memory.
     let projection = try Projection.fit(features: sample, labels: sampleLabels, parameters: MatchingRecipe.station.projection!)
-    try store.save(.init(modelVersion: package.version, recipeJSON: MatchingRecipe.station.json, projection: Data(projection.serialized()),
+    try store.save(.init(modelVersion: package.featureVersion(), recipeJSON: MatchingRecipe.station.json, projection: Data(projection.serialized()),
                          thresholdNew: 0.5, thresholdMatch: 0.6, simulatedMAP5: nil, catalogPhotos: 10_000, individuals: 1_000))
     let drop = work.appendingPathComponent("big-drop").path
     try FileManager.default.createDirectory(atPath: drop, withIntermediateDirectories: true)
@@ -227,6 +235,8 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
     let extraction = try extractor.extract(from: image, crop: .fluke)
     let raw = extraction.vectors[0]
     let square = try FlukeFinder.crop(image, to: box, margin: FlukeFinder.defaultMargin, size: 224)
+    let rgb = try cropped.resizedRGB(width: 224, height: 224)
+    let views = index.recipe.extraViews
     let stages: [(String, () throws -> Void)] = [
         ("sha-256 of the bytes", { _ = SHA256.hash(data: photo12) }),
         ("header + EXIF", { _ = try ImageInspector.inspect(MemoryBytes(photo12), maxPixels: 100_000_000) }),
@@ -236,6 +246,9 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
         ("find fluke", { _ = try FlukeFinder.find(in: image) }),
         ("crop + resize", { _ = try cropped.resizedRGB(width: 224, height: 224) }),
         ("features (find+crop+embed+pool+SIFT)", { _ = try extractor.features(of: image, crop: .fluke) }),
+        ("  of which \(views.count) extra views: warps", {
+            for v in views { _ = try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom) }
+        }),
         ("  of which SIFT on the 224 crop", { _ = try LocalFeatures.extract(from: square) }),
         ("project + search + verify top 10", { _ = try index.identify(raw, topK: 5, local: extraction.local) }),
         ("project + search, no verification", { _ = try index.gallery.rank(query: try CatalogIndex.embed(raw, index.projection), topK: 5) }),

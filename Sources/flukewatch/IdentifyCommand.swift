@@ -47,9 +47,9 @@ struct IdentifyCommand: ParsableCommand {
         let (config, database) = try station.openDatabase()
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
-        guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.version,
+        guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.featureVersion(),
                                                 overrides: overrides) else {
-            throw CLIError("\(IdentificationError.noCatalog(package.version))")
+            throw CLIError("\(IdentificationError.noCatalog(package.featureVersion()))")
         }
         let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: index.recipe))
         for image in images {

@@ -78,6 +78,8 @@ final class IdentificationTests: XCTestCase {
         XCTAssertEqual(sighting.individual, photos[9].individual)
         XCTAssertGreaterThan(try XCTUnwrap(sighting.score), 0.9)
         XCTAssertTrue(sighting.modelVersion?.hasPrefix("efficientnet-lite0-int8-") == true)
+        XCTAssertTrue(sighting.modelVersion?.hasSuffix(MatchingRecipe.station.featureVersionSuffix) == true,
+                      "tagged with the station's views too: \(sighting.modelVersion ?? "")")
         // The fluke as identified is kept for the review page and the hub, in the thumbnails' 4:3 frame.
         let sha = try XCTUnwrap(try daemon.daemon.database.pool.read { try String.fetchOne($0, sql: "SELECT photo_sha256 FROM sighting") })
         let crop = try PhotoDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath:

@@ -1,5 +1,6 @@
 import Crypto
 import FlukeFixtures
+import FlukeMatch
 import FlukeStation
 import FlukeStore
 import Foundation
@@ -30,7 +31,7 @@ final class ModelChangeTests: XCTestCase {
         manifest["bin"] = bin
         try weights.write(to: target.appendingPathComponent(try XCTUnwrap(bin["file"] as? String)))
         try JSONSerialization.data(withJSONObject: manifest).write(to: target.appendingPathComponent("efficientnet-lite0-int8.json"))
-        return (target.path, "efficientnet-lite0-int8-\(digest.prefix(12))")
+        return (target.path, "efficientnet-lite0-int8-\(digest.prefix(12))" + MatchingRecipe.station.featureVersionSuffix)
     }
 
     func embeddingCounts(_ database: StationDatabase) throws -> [String: Int] {

@@ -75,6 +75,12 @@ int fw_image_from_bgr(const uint8_t *pixels, int width, int height, fw_image **o
 int fw_image_resized_rgb(const fw_image *image, int width, int height, uint8_t *pixels, size_t capacity,
                          fw_error *error);
 
+/*
+ * Another look at a square of packed RGB pixels (size x size x 3): rotated counter-clockwise by
+ * `degrees` and zoomed by `zoom` about its centre, bilinear, edges replicated, into `out` (same size).
+ */
+int fw_rgb_view(const uint8_t *rgb, int size, double degrees, double zoom, uint8_t *out, fw_error *error);
+
 /* Copies packed BGR pixels out (buffer of width*height*3 bytes). */
 int fw_image_copy_bgr(const fw_image *image, uint8_t *pixels, size_t capacity, fw_error *error);
 

@@ -32,7 +32,7 @@ final class ModelChangeRunner: Sendable {
                 _ = try reembedder.run(shouldStop: { stopRequested.load(ordering: .acquiring) })
                 if !stopRequested.load(ordering: .acquiring) { try service.refreshIfChanged() }
             } catch {
-                logger.error("re-embedding the catalog for model \(service.package.version) failed: \(error); photos are processed without identification until `flukewatch catalog reembed` succeeds")
+                logger.error("re-embedding the catalog for model \(service.featureVersion) failed: \(error); photos are processed without identification until `flukewatch catalog reembed` succeeds")
             }
             service.holdForModelChange(false)
             onFinished()

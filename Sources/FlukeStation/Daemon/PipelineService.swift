@@ -59,9 +59,9 @@ public final class PipelineService: Service, @unchecked Sendable {
                                                 database: database, config: config)
             try service.refreshIfChanged()
             if let index = service.current {
-                logger.notice("identification on: model \(service.package.version), catalog of \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals, thresholds new < \(String(format: "%.3f", index.policy.newThreshold)), match ≥ \(String(format: "%.3f", index.policy.matchThreshold))")
+                logger.notice("identification on: model \(service.featureVersion), catalog of \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals, thresholds new < \(String(format: "%.3f", index.policy.newThreshold)), match ≥ \(String(format: "%.3f", index.policy.matchThreshold))")
             } else {
-                logger.notice("identification waits for a catalog (model \(service.package.version)): import one with `flukewatch catalog import CSV`; sightings are logged as awaiting identification meanwhile")
+                logger.notice("identification waits for a catalog (model \(service.featureVersion)): import one with `flukewatch catalog import CSV`; sightings are logged as awaiting identification meanwhile")
             }
             return service
         } catch {

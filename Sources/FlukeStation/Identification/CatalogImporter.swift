@@ -51,13 +51,13 @@ public struct CatalogImporter {
             do {
                 let bytes = try PhotoFeatures.readBytes(row.file)
                 let sha = ContentHasher.hash(bytes: bytes).hex
-                if try store.contains(individual: row.individual, sha256: sha, modelVersion: package.version, crop: crop.rawValue) {
+                if try store.contains(individual: row.individual, sha256: sha, modelVersion: package.featureVersion(recipe), crop: crop.rawValue) {
                     s.alreadyPresent += 1
                     continue
                 }
                 let extraction = try features.extract(bytes, crop: crop)
                 switch try store.add(individual: row.individual, name: row.name, sha256: sha, sourcePath: row.file,
-                                     feature: extraction.vectors[0], modelVersion: package.version, crop: crop.rawValue,
+                                     feature: extraction.vectors[0], modelVersion: package.featureVersion(recipe), crop: crop.rawValue,
                                      localFeatures: extraction.local?.blob) {
                 case .added: s.added += 1
                 case .alreadyPresent: s.alreadyPresent += 1
@@ -72,10 +72,10 @@ public struct CatalogImporter {
         let counts = try store.counts()
         s.individuals = counts.individuals
         s.catalogPhotos = counts.photos
-        s.modelVersion = package.version
-        let existing = try store.fittedModel(version: package.version)
+        s.modelVersion = package.featureVersion(recipe)
+        let existing = try store.fittedModel(version: package.featureVersion(recipe))
         if s.added > 0 || existing == nil, counts.photos > 0 {
-            let fit = try CatalogFitter(store: store).refit(modelVersion: package.version, recipe: recipe)
+            let fit = try CatalogFitter(store: store).refit(modelVersion: package.featureVersion(recipe), recipe: recipe)
             s.thresholdNew = fit.fitted.thresholdNew
             s.thresholdMatch = fit.fitted.thresholdMatch
             s.simulatedMAP5 = fit.fitted.simulatedMAP5

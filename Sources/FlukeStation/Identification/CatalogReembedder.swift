@@ -25,7 +25,7 @@ public struct CatalogReembedder: Sendable {
 
     /// True when the catalog has photos embedded only by other model versions.
     public func isNeeded() throws -> Bool {
-        try !store.photosToEmbed(for: package.version).isEmpty
+        try !store.photosToEmbed(for: package.featureVersion(recipe)).isEmpty
     }
 
     public struct Summary: Codable, Sendable {
@@ -40,11 +40,11 @@ public struct CatalogReembedder: Sendable {
     /// Re-embeds what is missing and refits. `shouldStop` is asked between photos (a daemon
     /// stopping); a stopped run resumes where it left off next time.
     public func run(shouldStop: () -> Bool = { false }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
-        var summary = Summary(modelVersion: package.version)
-        let todo = try store.photosToEmbed(for: package.version)
+        var summary = Summary(modelVersion: package.featureVersion(recipe))
+        let todo = try store.photosToEmbed(for: package.featureVersion(recipe))
         guard !todo.isEmpty else { return summary }
-        try store.beginModelChange(package.version, remaining: todo.count)
-        logger.notice("re-embedding \(todo.count) catalog photos for model \(package.version); photos wait in the queue and are identified with the new model when it is done")
+        try store.beginModelChange(package.featureVersion(recipe), remaining: todo.count)
+        logger.notice("re-embedding \(todo.count) catalog photos for model \(package.featureVersion(recipe)); photos wait in the queue and are identified with the new model when it is done")
         let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: recipe))
         for (i, photo) in todo.enumerated() {
             if shouldStop() { return summary }
@@ -55,22 +55,22 @@ public struct CatalogReembedder: Sendable {
                     throw PhotoFeatures.Failure.unreadable("its content changed since it was catalogued")
                 }
                 let extraction = try features.extract(bytes, crop: CropMode(rawValue: photo.crop) ?? .fluke)
-                try store.addEmbedding(extraction.vectors[0], for: photo, modelVersion: package.version,
+                try store.addEmbedding(extraction.vectors[0], for: photo, modelVersion: package.featureVersion(recipe),
                                        localFeatures: extraction.local?.blob)
                 summary.embedded += 1
             } catch {
                 let message = "catalog photo \(photo.sourcePath) (\(photo.individual)): \(error)"
                 summary.failed.append(message)
-                try store.recordModelChangeFailure(package.version, message)
+                try store.recordModelChangeFailure(package.featureVersion(recipe), message)
                 logger.warning("cannot re-embed \(message); it stays out of the catalog for this model until it is imported again (`flukewatch catalog import`)")
             }
         }
-        if try store.featureModelVersions().contains(package.version) {
-            _ = try CatalogFitter(store: store).refit(modelVersion: package.version, recipe: recipe)
+        if try store.featureModelVersions().contains(package.featureVersion(recipe)) {
+            _ = try CatalogFitter(store: store).refit(modelVersion: package.featureVersion(recipe), recipe: recipe)
             summary.refitted = true
         }
-        try store.finishModelChange(package.version)
-        logger.notice("catalog re-embedded for model \(package.version): \(summary.embedded) photos, \(summary.failed.count) failed")
+        try store.finishModelChange(package.featureVersion(recipe))
+        logger.notice("catalog re-embedded for model \(package.featureVersion(recipe)): \(summary.embedded) photos, \(summary.failed.count) failed")
         return summary
     }
 }

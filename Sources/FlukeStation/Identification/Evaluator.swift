@@ -92,7 +92,15 @@ public struct Evaluator {
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
-        let extra = settings.ablation && settings.recipe != .baseline ? [MatchingRecipe.baseline] : []
+        // The ablation's other recipes come from the same network runs: the frozen net's pooled
+        // vector, and (when the recipe averages several views) the crop's own view alone.
+        var singleView = settings.recipe
+        singleView.views = nil
+        var extra: [MatchingRecipe] = []
+        if settings.ablation && settings.recipe != .baseline {
+            extra.append(.baseline)
+            if !settings.recipe.extraViews.isEmpty { extra.append(singleView) }
+        }
         let extracted = try extractAll(csv, recipes: [settings.recipe] + extra, progress: progress)
         let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
@@ -110,16 +118,27 @@ public struct Evaluator {
                                        split: split, keepQueries: false, files: extracted.files)
                 ablation.append(frozen.row("frozen ImageNet net: pooled vector, nearest photo", usable: nil, encounters: encounters))
             }
+            let grid = "+ stride-16 grid features, projection fitted on the catalog"
+            let views = "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
+            var global = settings.recipe
+            global.verification = nil
+            if extracted.vectors.count > 2 {
+                var single = global
+                single.views = nil
+                progress("fit", 0, 1)
+                let oneView = try Trial(recipe: single, features: extracted.vectors[2], local: [], labels: extracted.labels,
+                                        split: split, keepQueries: false, files: extracted.files)
+                ablation.append(oneView.row(grid, usable: nil, encounters: encounters))
+            }
+            let globalStep = extracted.vectors.count > 2 ? views : grid
             if settings.recipe.verification != nil {
-                var global = settings.recipe
-                global.verification = nil
                 progress("fit", 0, 1)
                 let unverified = try Trial(recipe: global, features: extracted.vectors[0], local: [], labels: extracted.labels,
                                            split: split, keepQueries: false, files: extracted.files)
-                ablation.append(unverified.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+                ablation.append(unverified.row(globalStep, usable: nil, encounters: encounters))
                 ablation.append(station.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil, encounters: encounters))
             } else {
-                ablation.append(station.row("+ stride-16 grid features, projection fitted on the catalog", usable: nil, encounters: encounters))
+                ablation.append(station.row(globalStep, usable: nil, encounters: encounters))
             }
             ablation.append(station.row("+ unusable photos never called new", usable: usable, encounters: encounters))
         }

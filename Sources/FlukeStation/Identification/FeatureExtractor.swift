@@ -39,7 +39,17 @@ public final class FeatureExtractor {
         self.recipes = recipes
         self.layerOf = layerOf
         self.embedder = try Embedder(package: package, outputs: layers, precision: precision)
+        var views: [ViewTransform] = []
+        for r in recipes { for v in r.extraViews where !views.contains(v) { views.append(v) } }
+        self.views = views
     }
+
+    /// Every extra view any recipe asks for, each run through the network once.
+    private let views: [ViewTransform]
+
+    /// The version stored feature vectors of the primary recipe are tagged with: the model's,
+    /// plus the recipe's views (vectors of other views are not comparable).
+    public var featureVersion: String { package.version + recipe.featureVersionSuffix }
 
     /// Timings of the last call, for `evaluate`'s per-stage report.
     public private(set) var lastCropSeconds = 0.0
@@ -71,11 +81,18 @@ public final class FeatureExtractor {
         let rgb = try input.resizedRGB(width: Self.inputSize, height: Self.inputSize)
         let t1 = DispatchTime.now().uptimeNanoseconds
         let maps = try embedder.run(rgb: rgb)
-        var vectors: [[Float]] = []
-        for (r, layer) in zip(recipes, layerOf) {
-            vectors.append(try GridPooling(grid: r.grid ?? 1).pool(maps[layer.output], channels: layer.channels,
-                                                                   height: layer.height, width: layer.width,
-                                                                   layout: .channelsLast))
+        var vectors = try recipes.indices.map { try pooled(maps, recipe: $0) }
+        if !views.isEmpty {
+            // Each view's pooled vector, L2-normalised, is summed with the crop's own (normalised too).
+            var sums: [[Float]?] = recipes.indices.map { recipes[$0].extraViews.isEmpty ? nil : Self.normalized(vectors[$0]) }
+            for view in views {
+                let seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
+                for i in recipes.indices where recipes[i].extraViews.contains(view) {
+                    let v = Self.normalized(try pooled(seen, recipe: i))
+                    for j in v.indices { sums[i]![j] += v[j] }
+                }
+            }
+            for i in recipes.indices { if let sum = sums[i] { vectors[i] = Self.normalized(sum) } }
         }
         let t2 = DispatchTime.now().uptimeNanoseconds
         lastCropSeconds = Double(t1 - t0) / 1e9
@@ -86,6 +103,19 @@ public final class FeatureExtractor {
         let local = withLocalFeatures ? try Self.localFeatures(of: input) : nil
         lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
         return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local)
+    }
+
+    private func pooled(_ maps: [[Float]], recipe i: Int) throws -> [Float] {
+        let layer = layerOf[i]
+        return try GridPooling(grid: recipes[i].grid ?? 1).pool(maps[layer.output], channels: layer.channels,
+                                                               height: layer.height, width: layer.width, layout: .channelsLast)
+    }
+
+    static func normalized(_ v: [Float]) -> [Float] {
+        var sum: Float = 0
+        for x in v { sum += x * x }
+        let scale = sum > 0 ? 1 / sum.squareRoot() : 0
+        return v.map { $0 * scale }
     }
 
     /// What the network sees (the fluke cut out at 224×224, or the whole frame) and the fluke

@@ -31,6 +31,10 @@ public final class IdentificationService: Sendable {
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }
 
+    /// The version this station's feature vectors are stored and fitted under (the model's, plus
+    /// the station recipe's views).
+    public var featureVersion: String { package.featureVersion() }
+
     /// True while the catalog is being re-embedded for this model: workers leave photos queued.
     public var isHoldingForModelChange: Bool { holding.load(ordering: .acquiring) }
     func holdForModelChange(_ hold: Bool) { holding.store(hold, ordering: .releasing) }
@@ -41,9 +45,9 @@ public final class IdentificationService: Sendable {
     /// Loads the index when the catalog was (re)fitted since the last load. Returns true when it changed.
     @discardableResult
     public func refreshIfChanged() throws -> Bool {
-        let fitted = try store.fittedModel(version: package.version)
+        let fitted = try store.fittedModel(version: featureVersion)
         guard fitted?.fittedAt != loadedFittedAt.withLock({ $0 }) else { return false }
-        let fresh = try CatalogIndex.load(store: store, modelVersion: package.version, overrides: overrides)
+        let fresh = try CatalogIndex.load(store: store, modelVersion: featureVersion, overrides: overrides)
         index.withLock { $0 = fresh }
         loadedFittedAt.withLock { $0 = fitted?.fittedAt }
         // Loading streamed every raw catalog vector (15 KB each) through the allocator; give
@@ -90,7 +94,7 @@ public final class IdentificationService: Sendable {
         var record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : best?.individual, score: best.map { Double($0.score) },
             candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
-            modelVersion: package.version, feature: vector, crop: crop.rawValue,
+            modelVersion: featureVersion, feature: vector, crop: crop.rawValue,
             usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
         record.localFeatures = extraction.local?.blob
         return Identified(record: record, box: extraction.box, ranking: call.ranking, index: index)

@@ -1,4 +1,5 @@
 import FlukeMatch
+import FlukeVision
 import Foundation
 
 /// Whether photos are cropped to the fluke before embedding (`--crop fluke|none`). Catalogs of
@@ -10,13 +11,15 @@ public enum CropMode: String, Sendable, Codable, CaseIterable {
 
 extension MatchingRecipe {
     /// The recipe a station runs: FlukeMatch's `compact` (stride-16 map pooled 7×7, PCA 1536,
-    /// LDA α 0.3 kept to 384 dimensions), its leaders verified geometrically (`VerificationParameters.standard`).
+    /// LDA α 0.3 kept to 384 dimensions), averaged over the crop and four rotated, closer views
+    /// (`ViewTransform.standard`), its leaders verified geometrically (`VerificationParameters.standard`).
     /// `recommended` keeps all 1536 LDA directions and ranks about 0.02 better on right whales,
     /// but a 10 000-photo catalog then needs 60 MB for its embeddings and a search four times
     /// longer: too much for a 2 GB board.
     public static let station: MatchingRecipe = {
         var recipe = MatchingRecipe.compact
         recipe.verification = .standard
+        recipe.views = ViewTransform.standard
         return recipe
     }()
 
@@ -26,4 +29,10 @@ extension MatchingRecipe {
         e.outputFormatting = .sortedKeys
         return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
     }
+}
+
+extension ModelPackage {
+    /// The version feature vectors made with `recipe` are stored, looked up and fitted under:
+    /// the model's own, plus the recipe's views when it averages several (see `MatchingRecipe.featureVersionSuffix`).
+    public func featureVersion(_ recipe: MatchingRecipe = .station) -> String { version + recipe.featureVersionSuffix }
 }

@@ -1,0 +1,36 @@
+import FlukeMatch
+import Foundation
+import XCTest
+
+final class ViewTransformTests: XCTestCase {
+    /// Vectors averaged over other views are another feature space: the version they are stored
+    /// under must change with the views, and stay as it was without any.
+    func testTheFeatureVersionSuffixFollowsTheViews() {
+        var recipe = MatchingRecipe.compact
+        XCTAssertEqual(recipe.featureVersionSuffix, "")
+        recipe.views = []
+        XCTAssertEqual(recipe.featureVersionSuffix, "", "an empty list is the crop alone")
+        recipe.views = ViewTransform.standard
+        let standard = recipe.featureVersionSuffix
+        XCTAssertTrue(standard.hasPrefix("+views5-"), standard)
+        XCTAssertEqual(standard.count, "+views5-".count + 8)
+        recipe.views = [ViewTransform(degrees: 7, zoom: 1.12), ViewTransform(degrees: -7, zoom: 1.12),
+                        ViewTransform(degrees: 10, zoom: 1.18), ViewTransform(degrees: -10, zoom: 1.2)]
+        XCTAssertNotEqual(recipe.featureVersionSuffix, standard, "one zoom changed")
+        XCTAssertTrue(recipe.featureVersionSuffix.hasPrefix("+views5-"))
+    }
+
+    /// Recipes stored with a fitted catalog before views existed still decode: as the crop alone.
+    func testARecipeStoredBeforeViewsDecodesAsTheCropAlone() throws {
+        var old = MatchingRecipe.compact
+        old.views = nil
+        let json = try JSONEncoder().encode(old)
+        XCTAssertFalse(String(decoding: json, as: UTF8.self).contains("views"))
+        let decoded = try JSONDecoder().decode(MatchingRecipe.self, from: json)
+        XCTAssertNil(decoded.views)
+        XCTAssertEqual(decoded.featureVersionSuffix, "")
+        var current = MatchingRecipe.compact
+        current.views = ViewTransform.standard
+        XCTAssertEqual(try JSONDecoder().decode(MatchingRecipe.self, from: try JSONEncoder().encode(current)), current)
+    }
+}
