@@ -19,6 +19,9 @@ public struct VerificationParameters: Sendable, Hashable, Codable {
     }
 
     public static let standard = VerificationParameters()
+
+    /// The most verification can add to a cosine score: verified scores run up to 1 plus this.
+    public var maximumBonus: Double { Double(weightPerInlier) * Double(inlierCap) }
 }
 
 public enum GeometricReranking {

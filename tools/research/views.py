@@ -4,7 +4,7 @@ The "several views" measurement: each photo is also embedded rotated and zoomed 
 (PIL, bilinear), the 7×7-pooled `s16_c80` vectors of the views are L2-normalised and averaged with
 the photo's own, and the recommended and compact recipes are fitted and ranked on those averages.
 Extraction (onnxruntime, fp32) is cached in .cache/<dataset>/views-s16_c80.npy; the first run takes
-about 4 minutes per 4 500 photos on two cores. FlukeWatch runs the chosen set (`ViewTransform.standard`)
+about 10 minutes per 4 500 photos on two cores. FlukeWatch runs the chosen set (`ViewTransform.standard`, ±10°, ±20°)
 with OpenCV's warpAffine on the int8 network: `flukewatch evaluate … --ablation` measures it end to end.
 """
 import argparse
@@ -18,13 +18,17 @@ from PIL import Image
 import fluke_research as fr
 
 MODEL = os.path.join(fr.HERE, "..", "..", "models", "efficientnet-lite0-fp32.onnx")
-# (degrees counter-clockwise, zoom); ViewTransform.standard is the first four.
-VIEWS = [(7, 1.12), (-7, 1.12), (10, 1.18), (-10, 1.18), (3.5, 1.06), (-3.5, 1.06)]
+# (degrees counter-clockwise, zoom: enough that a turned square keeps no empty corner).
+VIEWS = [(7, 1.12), (-7, 1.12), (10, 1.18), (-10, 1.18), (3.5, 1.06), (-3.5, 1.06), (14, 1.25), (-14, 1.25),
+         (20, 1.35), (-20, 1.35), (30, 1.4), (-30, 1.4), (45, 1.45), (-45, 1.45)]
 SETS = {
     "crop alone": [],
-    "crop + ±7°": [0, 1],
-    "crop + ±7° + ±10° (FlukeWatch)": [0, 1, 2, 3],
-    "crop + all six": [0, 1, 2, 3, 4, 5],
+    "crop + ±3.5°": [4, 5],
+    "crop + ±7°, ±10°": [0, 1, 2, 3],
+    "crop + ±10°, ±20° (FlukeWatch)": [2, 3, 8, 9],
+    "crop + ±10°, ±20°, ±30°": [2, 3, 8, 9, 10, 11],
+    "crop + ±7° … ±30° (10 views)": [0, 1, 2, 3, 6, 7, 8, 9, 10, 11],
+    "crop + ±7° … ±45° (12 views)": [0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13],
 }
 
 

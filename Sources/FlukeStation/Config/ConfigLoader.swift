@@ -104,11 +104,11 @@ public enum ConfigLoader {
                 config.topK = v
             }
             if let v = try s.number("threshold_new") {
-                guard (-1...1).contains(v) else { throw s.error("threshold_new", "expected a cosine score from -1 to 1, got \(v)") }
+                guard StationScore.range.contains(v) else { throw s.error("threshold_new", "expected \(StationScore.explained), got \(v)") }
                 config.thresholdNew = v
             }
             if let v = try s.number("threshold_match") {
-                guard (-1...1).contains(v) else { throw s.error("threshold_match", "expected a cosine score from -1 to 1, got \(v)") }
+                guard StationScore.range.contains(v) else { throw s.error("threshold_match", "expected \(StationScore.explained), got \(v)") }
                 config.thresholdMatch = v
             }
             if let v = try s.number("encounter_gap") {

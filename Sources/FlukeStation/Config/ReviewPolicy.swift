@@ -27,8 +27,8 @@ extension ReviewPolicy {
     static func read(_ s: inout TableReader) throws(ConfigError) -> ReviewPolicy {
         var policy = ReviewPolicy()
         if let v = try s.number("auto_confirm_above") {
-            guard (-1...1).contains(v) else {
-                throw s.error("auto_confirm_above", "expected a cosine score from -1 to 1 (e.g. 0.9), got \(v); leave the key out to review every sighting by hand")
+            guard StationScore.range.contains(v) else {
+                throw s.error("auto_confirm_above", "expected \(StationScore.explained) (e.g. 0.9), got \(v); leave the key out to review every sighting by hand")
             }
             policy.autoConfirmAbove = v
         }

@@ -11,7 +11,7 @@ public enum CropMode: String, Sendable, Codable, CaseIterable {
 
 extension MatchingRecipe {
     /// The recipe a station runs: FlukeMatch's `compact` (stride-16 map pooled 7×7, PCA 1536,
-    /// LDA α 0.3 kept to 384 dimensions), averaged over the crop and four rotated, closer views
+    /// LDA α 0.3 kept to 384 dimensions), averaged over the crop and four turned, closer views
     /// (`ViewTransform.standard`), its leaders verified geometrically (`VerificationParameters.standard`).
     /// `recommended` keeps all 1536 LDA directions and ranks about 0.02 better on right whales,
     /// but a 10 000-photo catalog then needs 60 MB for its embeddings and a search four times
@@ -35,4 +35,16 @@ extension ModelPackage {
     /// The version feature vectors made with `recipe` are stored, looked up and fitted under:
     /// the model's own, plus the recipe's views when it averages several (see `MatchingRecipe.featureVersionSuffix`).
     public func featureVersion(_ recipe: MatchingRecipe = .station) -> String { version + recipe.featureVersionSuffix }
+}
+
+/// The scores a station decides on: a cosine, plus what geometric verification adds to it.
+/// Operator thresholds (`threshold_new`, `threshold_match`, `auto_confirm_above`) are checked
+/// against this range.
+public enum StationScore {
+    public static let range: ClosedRange<Double> = -1...(1 + (MatchingRecipe.station.verification?.maximumBonus ?? 0))
+
+    static var explained: String {
+        String(format: "a score from -1 to %.2g (a cosine, plus up to %.2g for matching local features)",
+               range.upperBound, range.upperBound - 1)
+    }
 }
