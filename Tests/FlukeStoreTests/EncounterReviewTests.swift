@@ -10,10 +10,8 @@ final class EncounterReviewTests: XCTestCase {
     var log: ReviewLog!
 
     override func setUpWithError() throws {
-        db = try makeTemporaryDatabase().0
-        fixture = ReviewFixture(database: db)
-        try fixture.addIndividual("HW-1", name: "Salt")
-        try fixture.addIndividual("HW-2", name: "Pepper")
+        fixture = try ReviewFixture.saltAndPepper()
+        db = fixture.database
         log = ReviewLog(database: db)
     }
 

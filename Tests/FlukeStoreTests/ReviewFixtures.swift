@@ -8,6 +8,14 @@ import GRDB
 struct ReviewFixture {
     let database: StationDatabase
 
+    /// A new station database whose catalog holds Salt (HW-1) and Pepper (HW-2).
+    static func saltAndPepper() throws -> ReviewFixture {
+        let fixture = ReviewFixture(database: try makeTemporaryDatabase().0)
+        try fixture.addIndividual("HW-1", name: "Salt")
+        try fixture.addIndividual("HW-2", name: "Pepper")
+        return fixture
+    }
+
     func addIndividual(_ id: String, name: String?) throws {
         try database.pool.write { db in
             try db.execute(sql: "INSERT INTO individual (id, name, is_provisional, created_at) VALUES (?, ?, 0, 0)",

@@ -234,17 +234,9 @@ struct ReviewRoutes: Sendable {
         let log = ReviewLog(database: database)
         let record: ReviewDecisionRecord
         do {
-            switch action {
-            case "confirm":
-                let chosen = (form["individual"] ?? "").trimmingCharacters(in: .whitespaces)
-                record = try log.decide("\(id)", .confirm(individual: chosen.isEmpty ? nil : chosen), reviewer: s.reviewer)
-            case "new":
-                let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
-                record = try log.decide("\(id)", .newIndividual(name: name.isEmpty ? nil : name, idPrefix: config.provisionalIndividualPrefix),
-                                        reviewer: s.reviewer)
-            case "reject":
-                record = try log.decide("\(id)", .reject(reason: form["reason"] ?? ""), reviewer: s.reviewer)
-            default:
+            if let verdict = verdict(action, form) {
+                record = try log.decide("\(id)", verdict, reviewer: s.reviewer)
+            } else {
                 record = try log.undo("\(id)", reviewer: s.reviewer)
             }
         } catch let e as ReviewError {
@@ -261,15 +253,9 @@ struct ReviewRoutes: Sendable {
         let log = ReviewLog(database: database)
         let result: EncounterReviewResult
         do {
-            switch action {
-            case "confirm":
-                let chosen = (form["individual"] ?? "").trimmingCharacters(in: .whitespaces)
-                result = try log.decideEncounter(id, .confirm(individual: chosen.isEmpty ? nil : chosen), reviewer: s.reviewer)
-            case "new":
-                let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
-                result = try log.decideEncounter(id, .newIndividual(name: name.isEmpty ? nil : name, idPrefix: config.provisionalIndividualPrefix),
-                                                 reviewer: s.reviewer)
-            default:
+            if let verdict = verdict(action, form) {
+                result = try log.decideEncounter(id, verdict, reviewer: s.reviewer)
+            } else {
                 result = try log.undoEncounter(id, reviewer: s.reviewer)
             }
         } catch let e as ReviewError {
@@ -280,6 +266,20 @@ struct ReviewRoutes: Sendable {
         if action == "undo", let first = result.records.first { return ReviewHTTP.redirect("/sightings/\(first.sightingID)\(query)") }
         let next = try ReviewQueueView(queries: queries).openOrder.first
         return ReviewHTTP.redirect(next.map { "/sightings/\($0)\(query)" } ?? "/\(query)")
+    }
+
+    /// The decision a form posts to `…/confirm`, `…/new` or `…/reject`; nil for `…/undo`.
+    private func verdict(_ action: String, _ form: [String: String]) -> ReviewLog.Verdict? {
+        func field(_ name: String) -> String? {
+            let text = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
+            return text.isEmpty ? nil : text
+        }
+        switch action {
+        case "confirm": return .confirm(individual: field("individual"))
+        case "new": return .newIndividual(name: field("name"), idPrefix: config.provisionalIndividualPrefix)
+        case "reject": return .reject(reason: form["reason"] ?? "")
+        default: return nil
+        }
     }
 
     static func status(for e: ReviewError) -> HTTPResponse.Status {
