@@ -11,14 +11,32 @@ public struct VerificationParameters: Sendable, Hashable, Codable {
     public var candidates: Int
     public var weightPerInlier: Float
     public var inlierCap: Int
+    /// How many of each leader's closest catalog photos are compared; its evidence is the best
+    /// count. (Absent from recipes stored before it existed, which decode as 1.)
+    public var photosPerCandidate: Int
 
-    public init(candidates: Int = 10, weightPerInlier: Float = 0.01, inlierCap: Int = 30) {
+    public init(candidates: Int = 10, weightPerInlier: Float = 0.01, inlierCap: Int = 30, photosPerCandidate: Int = 1) {
         self.candidates = candidates
         self.weightPerInlier = weightPerInlier
         self.inlierCap = inlierCap
+        self.photosPerCandidate = photosPerCandidate
     }
 
-    public static let standard = VerificationParameters()
+    enum CodingKeys: String, CodingKey {
+        case candidates, weightPerInlier, inlierCap, photosPerCandidate
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        candidates = try c.decode(Int.self, forKey: .candidates)
+        weightPerInlier = try c.decode(Float.self, forKey: .weightPerInlier)
+        inlierCap = try c.decode(Int.self, forKey: .inlierCap)
+        photosPerCandidate = try c.decodeIfPresent(Int.self, forKey: .photosPerCandidate) ?? 1
+    }
+
+    /// The station's setting: each of the ten leaders checked against its two closest photos
+    /// (right whales with the views: top-1 0.573 with one photo, 0.590 with two; research README).
+    public static let standard = VerificationParameters(photosPerCandidate: 2)
 
     /// The most verification can add to a cosine score: verified scores run up to 1 plus this.
     public var maximumBonus: Double { Double(weightPerInlier) * Double(inlierCap) }

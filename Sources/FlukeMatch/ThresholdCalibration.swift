@@ -48,15 +48,25 @@ public enum ThresholdCalibration {
     /// `photoKey` is "#row" of the catalog photo that scored best.
     public struct Reranking {
         public var depth: Int
-        public var apply: (_ queryRow: Int, _ candidates: [IndividualScore]) throws -> [IndividualScore]
+        /// Photos of each candidate `apply` may compare (its closest first, via `photos`).
+        public var photosPerCandidate: Int
+        /// `photos`: a candidate's closest catalog photos (keys) for this query, its own photo left out.
+        public var apply: (_ queryRow: Int, _ candidates: [IndividualScore],
+                           _ photos: (IndividualScore) -> [String]) throws -> [IndividualScore]
 
-        public init(depth: Int, apply: @escaping (_ queryRow: Int, _ candidates: [IndividualScore]) throws -> [IndividualScore]) {
+        public init(depth: Int, photosPerCandidate: Int = 1,
+                    apply: @escaping (_ queryRow: Int, _ candidates: [IndividualScore],
+                                      _ photos: (IndividualScore) -> [String]) throws -> [IndividualScore]) {
             self.depth = depth
+            self.photosPerCandidate = photosPerCandidate
             self.apply = apply
         }
 
         /// The catalog row a candidate's `photoKey` names.
-        public static func row(of candidate: IndividualScore) -> Int? { Int(candidate.photoKey.dropFirst()) }
+        public static func row(of candidate: IndividualScore) -> Int? { row(ofKey: candidate.photoKey) }
+
+        /// The catalog row a photo key (`#12`) names.
+        public static func row(ofKey key: String) -> Int? { Int(key.dropFirst()) }
     }
 
     public struct Result: Sendable, Equatable {
@@ -209,7 +219,11 @@ public enum ThresholdCalibration {
         for (row, candidates) in zip(rows, ranked) {
             var final = candidates
             if let reranking {
-                do { final = try reranking.apply(row, candidates) } catch { throw .reranking("\(error)") }
+                let query = Array(gallery.embeddings.row(row))
+                let photos = { (c: IndividualScore) in
+                    gallery.bestPhotoKeys(of: c.individual, query: query, count: reranking.photosPerCandidate, excluding: keys[row])
+                }
+                do { final = try reranking.apply(row, candidates, photos) } catch { throw .reranking("\(error)") }
             }
             out.append(QueryOutcome(truth: asNew ? .new : .known(labels[row]), candidates: Array(final.prefix(5))))
         }

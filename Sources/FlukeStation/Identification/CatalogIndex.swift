@@ -80,8 +80,11 @@ public struct CatalogIndex: Sendable {
         let query = try Self.embed(raw, projection)
         guard let verifier else { return try gallery.rank(query: query, topK: topK) }
         let leaders = try gallery.rank(query: query, topK: max(topK, verifier.parameters.candidates))
+        let photos = verifier.parameters.photosPerCandidate
         let verified = try verifier.rerank(leaders, query: local) { candidate in
-            try Int64(candidate.photoKey).flatMap { try store.localFeatures(catalogPhotoID: $0) }.map { try LocalFeatures(blob: $0) }
+            try gallery.bestPhotoKeys(of: candidate.individual, query: query, count: photos).compactMap { key in
+                try Int64(key).flatMap { try store.localFeatures(catalogPhotoID: $0) }.map { try LocalFeatures(blob: $0) }
+            }
         }
         return Array(GeometricReranking.overlay(leaders, with: verified).prefix(topK))
     }

@@ -68,7 +68,8 @@ struct Trial {
                 var verified: [IndividualScore] = []
                 verifyMs.append(try Evaluator.milliseconds {
                     verified = try verifier.rerank(all, query: local.isEmpty ? nil : local[row]) { c in
-                        local.isEmpty ? nil : Int(c.photoKey).flatMap { local[$0] }
+                        local.isEmpty ? [] : index.bestPhotoKeys(of: c.individual, query: query, count: parameters.photosPerCandidate)
+                            .compactMap { Int($0).flatMap { local[$0] } }
                     }
                 })
                 all = GeometricReranking.overlay(all, with: verified)
