@@ -1,6 +1,6 @@
 /// Small vector helpers shared by the matching types. Kept scalar and obvious: they run once per
 /// embedding, next to a BLAS call that costs a thousand times more.
-enum VectorMath {
+public enum VectorMath {
     /// Below this length a vector is treated as zero and left as it is (no division blow-up).
     static let tinyNorm: Float = 1e-12
 
@@ -13,7 +13,8 @@ enum VectorMath {
         for i in v.indices { v[i] *= inv }
     }
 
-    static func normalized(_ v: [Float]) -> [Float] {
+    /// `v` scaled to unit length (left as it is when it is about zero).
+    public static func normalized(_ v: [Float]) -> [Float] {
         var out = v
         out.withUnsafeMutableBufferPointer { normalize($0) }
         return out

@@ -92,12 +92,7 @@ public struct CatalogIndex: Sendable {
     /// A raw feature vector as the gallery holds it: projected (and normalised) when the catalog
     /// has a projection, else just L2-normalised.
     public static func embed(_ raw: [Float], _ projection: Projection?) throws -> [Float] {
-        try projection?.apply(raw) ?? normalized(raw)
-    }
-
-    static func normalized(_ v: [Float]) -> [Float] {
-        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? v.map { $0 / norm } : v
+        try projection?.apply(raw) ?? VectorMath.normalized(raw)
     }
 }
 

@@ -123,8 +123,8 @@ public struct Evaluator {
             var global = settings.recipe
             global.verification = nil
             if extracted.vectors.count > 2 {
-                var single = global
-                single.views = nil
+                var single = singleView
+                single.verification = nil
                 progress("fit", 0, 1)
                 let oneView = try Trial(recipe: single, features: extracted.vectors[2], local: [], labels: extracted.labels,
                                         split: split, keepQueries: false, files: extracted.files)

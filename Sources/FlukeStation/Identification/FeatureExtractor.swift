@@ -84,15 +84,15 @@ public final class FeatureExtractor {
         var vectors = try recipes.indices.map { try pooled(maps, recipe: $0) }
         if !views.isEmpty {
             // Each view's pooled vector, L2-normalised, is summed with the crop's own (normalised too).
-            var sums: [[Float]?] = recipes.indices.map { recipes[$0].extraViews.isEmpty ? nil : Self.normalized(vectors[$0]) }
+            var sums: [[Float]?] = recipes.indices.map { recipes[$0].extraViews.isEmpty ? nil : VectorMath.normalized(vectors[$0]) }
             for view in views {
                 let seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
                 for i in recipes.indices where recipes[i].extraViews.contains(view) {
-                    let v = Self.normalized(try pooled(seen, recipe: i))
+                    let v = VectorMath.normalized(try pooled(seen, recipe: i))
                     for j in v.indices { sums[i]![j] += v[j] }
                 }
             }
-            for i in recipes.indices { if let sum = sums[i] { vectors[i] = Self.normalized(sum) } }
+            for i in recipes.indices { if let sum = sums[i] { vectors[i] = VectorMath.normalized(sum) } }
         }
         let t2 = DispatchTime.now().uptimeNanoseconds
         lastCropSeconds = Double(t1 - t0) / 1e9
@@ -109,13 +109,6 @@ public final class FeatureExtractor {
         let layer = layerOf[i]
         return try GridPooling(grid: recipes[i].grid ?? 1).pool(maps[layer.output], channels: layer.channels,
                                                                height: layer.height, width: layer.width, layout: .channelsLast)
-    }
-
-    static func normalized(_ v: [Float]) -> [Float] {
-        var sum: Float = 0
-        for x in v { sum += x * x }
-        let scale = sum > 0 ? 1 / sum.squareRoot() : 0
-        return v.map { $0 * scale }
     }
 
     /// What the network sees (the fluke cut out at 224×224, or the whole frame) and the fluke
