@@ -33,7 +33,9 @@ if [ ! -x "$venv/bin/python" ]; then
   nice -n 19 "$PYTHON" -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
-  nice -n 19 "$venv/bin/pip" install -q --index-url https://download.pytorch.org/whl/cpu \
+  # --retries 0: where the CPU-wheel index cannot be reached, fall back to PyPI at once instead of
+  # retrying every package five times.
+  nice -n 19 "$venv/bin/pip" install -q --retries 0 --timeout 15 --index-url https://download.pytorch.org/whl/cpu \
       --extra-index-url https://pypi.org/simple -r "$here/requirements.txt" \
     || nice -n 19 "$venv/bin/pip" install -q -r "$here/requirements.txt"
 fi

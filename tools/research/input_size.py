@@ -1,0 +1,89 @@
+"""input_size.py LABELS.csv [--size N ...] [--seed S ...]
+
+Does the frozen net see callosities better when the 224×224 crop is enlarged before it? The fp32
+ONNX graph is re-declared with a free input size (it is convolutional up to `s16_c80`), each photo is
+resized to N×N (bilinear), the stride-16 map (N/16 cells a side) is average-pooled to 7×7 as usual,
+and the compact recipe is fitted and ranked on the catalog part of each split. Crop alone, no views,
+no verification. N must be a multiple of 112 (so N/16 is a multiple of 7). Needs onnx beside
+onnxruntime; features are cached in .cache/<dataset>/size<N>-s16_c80.npy.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+import fluke_research as fr
+import views as V
+
+
+def free_size_model(path):
+    import onnx
+    model = onnx.load(V.MODEL)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    dims[2].dim_param, dims[3].dim_param = "height", "width"
+    for output in model.graph.output:
+        for d in output.type.tensor_type.shape.dim[2:]:
+            d.dim_param = "cells"
+    del model.graph.value_info[:]   # the stored intermediate shapes are the 224 ones
+    onnx.save(model, path)
+
+
+def features(labels_csv, dataset, size):
+    out = os.path.join(fr.CACHE, dataset, f"size{size}-s16_c80.npy")
+    if os.path.exists(out):
+        return np.load(out)
+    import onnxruntime as ort
+    from PIL import Image
+    graph = os.path.join(fr.CACHE, "efficientnet-lite0-free-size.onnx")
+    if not os.path.exists(graph):
+        free_size_model(graph)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    sess = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+    files, _ = fr.read_labels(labels_csv)
+    root = os.path.dirname(os.path.abspath(labels_csv))
+    if not os.path.exists(os.path.join(root, files[0])):
+        root = os.path.join(root, "images")
+    cell = size // 16 // 7
+    feats = np.zeros((len(files), 3920), np.float32)
+    start = time.time()
+    for i, f in enumerate(files):
+        im = Image.open(os.path.join(root, f)).convert("RGB").resize((224, 224), Image.BILINEAR)
+        if size != 224:
+            im = im.resize((size, size), Image.BILINEAR)
+        x = ((np.asarray(im, dtype=np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
+        m = sess.run(["s16_c80"], {"input": x})[0][0]
+        feats[i] = m.reshape(80, 7, cell, 7, cell).mean(axis=(2, 4)).reshape(-1)
+    print(f"size {size}: {(time.time() - start) / len(files) * 1000:.1f} ms per photo (fp32, one thread)", flush=True)
+    np.save(out, feats)
+    return feats
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels")
+    ap.add_argument("--size", type=int, nargs="+", default=[224, 336])
+    ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
+    a = ap.parse_args()
+    if any(s % 112 for s in a.size):
+        ap.error("every --size must be a multiple of 112")
+    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    _, labels = fr.read_labels(a.labels)
+    lab = np.asarray(labels)
+    for size in a.size:
+        x = fr.l2n(features(a.labels, dataset, size))
+        for seed in a.seed:
+            cat, qry, is_new = fr.split(labels, seed, 0.2, 2)
+            known = qry[~is_new]
+            proj = fr.fit_projection(x[cat], lab[cat], pca_dim=1536, alpha=0.3, out_dim=384)
+            s, names = fr.individual_scores(fr.apply_projection(proj, x[known]), fr.apply_projection(proj, x[cat]),
+                                            lab[cat], "max+centroid")
+            truth = np.searchsorted(names, lab[known])
+            t = s[np.arange(len(truth)), truth]
+            rank = (s > t[:, None]).sum(1)
+            print(f"seed {seed}  input {size}×{size}  top-1 {np.mean(rank == 0):.3f}  top-5 {np.mean(rank < 5):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
