@@ -9,9 +9,9 @@ onnxruntime; features are cached in .cache/<dataset>/size<N>-s16_c80.npy.
 """
 import argparse
 import os
-import time
 
 import numpy as np
+from PIL import Image
 
 import fluke_research as fr
 import views as V
@@ -30,34 +30,15 @@ def free_size_model(path):
 
 
 def features(labels_csv, dataset, size):
-    out = os.path.join(fr.CACHE, dataset, f"size{size}-s16_c80.npy")
-    if os.path.exists(out):
-        return np.load(out)
-    import onnxruntime as ort
-    from PIL import Image
     graph = os.path.join(fr.CACHE, "efficientnet-lite0-free-size.onnx")
     if not os.path.exists(graph):
         free_size_model(graph)
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
-    files, _ = fr.read_labels(labels_csv)
-    root = os.path.dirname(os.path.abspath(labels_csv))
-    if not os.path.exists(os.path.join(root, files[0])):
-        root = os.path.join(root, "images")
-    cell = size // 16 // 7
-    feats = np.zeros((len(files), 3920), np.float32)
-    start = time.time()
-    for i, f in enumerate(files):
-        im = Image.open(os.path.join(root, f)).convert("RGB").resize((224, 224), Image.BILINEAR)
-        if size != 224:
-            im = im.resize((size, size), Image.BILINEAR)
-        x = ((np.asarray(im, dtype=np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
-        m = sess.run(["s16_c80"], {"input": x})[0][0]
-        feats[i] = m.reshape(80, 7, cell, 7, cell).mean(axis=(2, 4)).reshape(-1)
-    print(f"size {size}: {(time.time() - start) / len(files) * 1000:.1f} ms per photo (fp32, one thread)", flush=True)
-    np.save(out, feats)
-    return feats
+    sess = V.session(graph)
+
+    def enlarged(im):
+        return V.s16_c80_pooled(sess, im if size == 224 else im.resize((size, size), Image.BILINEAR),
+                                cell=size // 16 // 7)
+    return V.cached_rows(os.path.join(fr.CACHE, dataset, f"size{size}-s16_c80.npy"), labels_csv, enlarged)
 
 
 def main():

@@ -27,28 +27,12 @@ LIMIT = int(os.environ.get("LIMIT", "0"))
 
 
 def five_view_features(labels_csv, dataset):
-    out = os.path.join(fr.CACHE, dataset, "views5-s16_c80.npy")
-    if os.path.exists(out):
-        return np.load(out)
-    import onnxruntime as ort
-    from PIL import Image
-    files, _ = fr.read_labels(labels_csv)
-    root = os.path.dirname(os.path.abspath(labels_csv))
-    if not os.path.exists(os.path.join(root, files[0])):
-        root = os.path.join(root, "images")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(V.MODEL, opts, providers=["CPUExecutionProvider"])
-    feats = np.zeros((len(files), 3920), np.float32)
-    for i, f in enumerate(files):
-        im = Image.open(os.path.join(root, f)).convert("RGB").resize((224, 224), Image.BILINEAR)
-        for v in [im] + [V.view(im, d, z) for d, z in STATION_VIEWS]:
-            x = ((np.asarray(v, dtype=np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
-            m = sess.run(["s16_c80"], {"input": x})[0][0]
-            feats[i] += fr.l2n(m.reshape(80, 7, 2, 7, 2).mean(axis=(2, 4)).reshape(1, -1))[0]
-    feats /= 1 + len(STATION_VIEWS)
-    np.save(out, feats)
-    return feats
+    sess = V.session()
+
+    def averaged(im):
+        looks = [im] + [V.view(im, d, z) for d, z in STATION_VIEWS]
+        return fr.l2n(np.stack([V.s16_c80_pooled(sess, v) for v in looks])).mean(0)
+    return V.cached_rows(os.path.join(fr.CACHE, dataset, "views5-s16_c80.npy"), labels_csv, averaged)
 
 
 def top_accuracy(scores, truth):

@@ -39,29 +39,57 @@ def view(im, degrees, zoom):
     return r.resize((224, 224), Image.BILINEAR, box=((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2))
 
 
-def extract(labels_csv, dataset):
-    out = os.path.join(fr.CACHE, dataset, "views-s16_c80.npy")
-    if os.path.exists(out):
-        return np.load(out)
+def photos(labels_csv):
+    """(folder the photo paths are relative to, photo paths) of a labelled set."""
     files, _ = fr.read_labels(labels_csv)
     root = os.path.dirname(os.path.abspath(labels_csv))
     if not os.path.exists(os.path.join(root, files[0])):
         root = os.path.join(root, "images")
+    return root, files
+
+
+def session(model=MODEL, threads=1):
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(MODEL, opts, providers=["CPUExecutionProvider"])
-    pooled = np.zeros((len(files), len(VIEWS), 3920), np.float32)
+    opts.intra_op_num_threads = threads
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+
+def load(root, f):
+    return Image.open(os.path.join(root, f)).convert("RGB").resize((224, 224), Image.BILINEAR)
+
+
+def network_input(im):
+    """The station's input tensor: (RGB − 127) / 128, channels first, batch of one."""
+    return ((np.asarray(im, dtype=np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
+
+
+def s16_c80_pooled(sess, im, cell=2):
+    """`s16_c80` average-pooled on the 7×7 grid (cells of cell×cell map positions), flattened."""
+    m = sess.run(["s16_c80"], {"input": network_input(im)})[0][0]
+    return m.reshape(80, 7, cell, 7, cell).mean(axis=(2, 4)).reshape(-1)
+
+
+def cached_rows(out, labels_csv, row_of, shape=(3920,)):
+    """One row per photo of the set, `row_of(224×224 RGB image)`, computed once and kept in `out`."""
+    if os.path.exists(out):
+        return np.load(out)
+    root, files = photos(labels_csv)
+    rows = np.zeros((len(files),) + shape, np.float32)
     start = time.time()
     for i, f in enumerate(files):
-        im = Image.open(os.path.join(root, f)).convert("RGB").resize((224, 224), Image.BILINEAR)
-        for k, (deg, zoom) in enumerate(VIEWS):
-            x = ((np.asarray(view(im, deg, zoom), dtype=np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
-            m = sess.run(["s16_c80"], {"input": x})[0][0]
-            pooled[i, k] = m.reshape(80, 7, 2, 7, 2).mean(axis=(2, 4)).reshape(-1)
+        rows[i] = row_of(load(root, f))
         if i % 1000 == 0:
-            print(f"{i}/{len(files)} {time.time() - start:.0f}s", flush=True)
-    np.save(out, pooled)
-    return pooled
+            print(f"{os.path.basename(out)}: {i}/{len(files)} {time.time() - start:.0f}s", flush=True)
+    print(f"{os.path.basename(out)}: {(time.time() - start) / len(files) * 1000:.1f} ms per photo", flush=True)
+    np.save(out, rows)
+    return rows
+
+
+def extract(labels_csv, dataset):
+    sess = session(threads=2)
+    return cached_rows(os.path.join(fr.CACHE, dataset, "views-s16_c80.npy"), labels_csv,
+                       lambda im: np.stack([s16_c80_pooled(sess, view(im, d, z)) for d, z in VIEWS]),
+                       shape=(len(VIEWS), 3920))
 
 
 def main():
