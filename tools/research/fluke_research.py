@@ -381,6 +381,14 @@ def match_threshold(best_scores, top1_correct, t_new, precision=0.9):
     return float(max(float(t), t_new))
 
 
+def top_accuracy(scores, truth):
+    """(top-1, top-5) of column truth[i] in row i of `scores` (queries × individuals); a tie counts
+    against the truth."""
+    t = scores[np.arange(len(truth)), truth]
+    rank = (scores > t[:, None]).sum(1)
+    return float(np.mean(rank == 0)), float(np.mean(rank < 5))
+
+
 def ranks_of_truth(top_names, truth):
     r = np.zeros(len(truth), dtype=np.int64)
     for i, (names, t) in enumerate(zip(top_names, truth)):

@@ -60,10 +60,8 @@ def main():
             proj = fr.fit_projection(x[cat], lab[cat], pca_dim=1536, alpha=0.3, out_dim=384)
             s, names = fr.individual_scores(fr.apply_projection(proj, x[known]), fr.apply_projection(proj, x[cat]),
                                             lab[cat], "max+centroid")
-            truth = np.searchsorted(names, lab[known])
-            t = s[np.arange(len(truth)), truth]
-            rank = (s > t[:, None]).sum(1)
-            print(f"seed {seed}  input {size}×{size}  top-1 {np.mean(rank == 0):.3f}  top-5 {np.mean(rank < 5):.3f}", flush=True)
+            top1, top5 = fr.top_accuracy(s, np.searchsorted(names, lab[known]))
+            print(f"seed {seed}  input {size}×{size}  top-1 {top1:.3f}  top-5 {top5:.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,27 @@ import numpy as np
 import fluke_research as fr
 
 
+class PairwiseCheck:
+    """The prototype's (and the station's) check of two photos: ratio-test matches (0.8) of their
+    RootSIFT descriptors, then the inliers of a similarity RANSAC at 6 px."""
+
+    def __init__(self, points, descriptors):
+        self.points, self.descriptors = points, descriptors
+        self.matcher = cv2.BFMatcher(cv2.NORM_L2)
+
+    def inliers(self, i, j):
+        d, p = self.descriptors, self.points
+        if len(d[i]) < 4 or len(d[j]) < 4:
+            return 0
+        pairs = self.matcher.knnMatch(d[i], d[j], k=2)
+        good = [m for m, n in (x for x in pairs if len(x) == 2) if m.distance < 0.8 * n.distance]
+        if len(good) < 4:
+            return 0
+        src, dst = p[i][[m.queryIdx for m in good]], p[j][[m.trainIdx for m in good]]
+        _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=6.0)
+        return int(mask.sum()) if mask is not None else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset")
@@ -37,19 +58,7 @@ def main():
     scores, names = fr.individual_scores(q, g, lab[cat], "max+centroid")
     photo = q @ g.T
     owner = np.searchsorted(names, lab[cat])
-    matcher = cv2.BFMatcher(cv2.NORM_L2)
-
-    def inliers(i, j):
-        if len(descriptors[i]) < 4 or len(descriptors[j]) < 4:
-            return 0
-        pairs = matcher.knnMatch(descriptors[i], descriptors[j], k=2)
-        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
-        if len(good) < 4:
-            return 0
-        src = points[i][[m.queryIdx for m in good]]
-        dst = points[j][[m.trainIdx for m in good]]
-        _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=6.0)
-        return int(mask.sum()) if mask is not None else 0
+    check = PairwiseCheck(points, descriptors)
 
     leaders = np.argsort(-scores, axis=1, kind="stable")[:, :a.candidates]
     counts = np.zeros(leaders.shape, np.int32)
@@ -58,7 +67,7 @@ def main():
         for c, ind in enumerate(leaders[qi]):
             rows = np.where(owner == ind)[0]
             rows = rows[np.argsort(-photo[qi, rows])][:a.photos]
-            counts[qi, c] = max(inliers(qry[qi], cat[r]) for r in rows)
+            counts[qi, c] = max(check.inliers(qry[qi], cat[r]) for r in rows)
     truth = [fr.NEW if nw else l for nw, l in zip(is_new, lab[qry])]
     out = os.path.join(fr.CACHE, a.dataset, f"verified-s{a.seed}-k{a.candidates}-p{a.photos}-{os.path.basename(a.sift)}")
     np.savez(out, scores=scores, leaders=leaders, inliers=counts, names=names, truth=np.array(truth))
