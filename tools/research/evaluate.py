@@ -174,7 +174,6 @@ def evaluate(dataset, labels, seed, unknown_fraction, queries_per, recipe, calib
                    "rank_ms_per_query": 1000 * t_rank, "feature_s": t_feat})
     if calibrate:
         pred_match = scores[:, 0] >= result["t_match"]
-        known = ~is_new
         result["match_rate"] = float(pred_match.mean())
         result["match_precision"] = float(np.mean((ranks == 1)[pred_match])) if pred_match.any() else 0.0
         result["uncertain_rate"] = float(np.mean((scores[:, 0] >= t_new) & ~pred_match))

@@ -12,7 +12,6 @@ import os
 import time
 
 import numpy as np
-import onnxruntime as ort
 from PIL import Image
 
 import fluke_research as fr
@@ -49,6 +48,8 @@ def photos(labels_csv):
 
 
 def session(model=MODEL, threads=1):
+    import onnxruntime as ort  # here, so the torch-only scripts (backbones.py) can use the rest
+
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
