@@ -104,13 +104,13 @@ def station_like_top1(feats, labels, q_per=2, pca_dim=256, alpha=0.1):
 def check_against_build_model(backbone, sd, imgs, paths, build_model_dir):
     """The PyTorch forward must give build_model.py's numpy s16_c80 (BN folded)."""
     sys.path.insert(0, build_model_dir)
-    import build_model as bm
+    from lite0.network import build_network, forward_fp
     npsd = {k: v.numpy() for k, v in sd.items()}
-    layers, _ = bm.build_network(npsd)
+    layers, _ = build_network(npsd)
     x = torch.stack([to_tensor(imgs.get(p)) for p in paths])
     with torch.no_grad():
         t = backbone(x, first_trainable=LAST_BLOCK + 1).permute(0, 2, 3, 1).numpy()
-    n = bm.forward_fp(layers, x.permute(0, 2, 3, 1).numpy(), keep={"s16_c80"})["s16_c80"]
+    n = forward_fp(layers, x.permute(0, 2, 3, 1).numpy(), keep={"s16_c80"})["s16_c80"]
     err = float(np.abs(t - n).max() / (np.abs(n).max() + 1e-12))
     return err
 
@@ -244,9 +244,9 @@ def main():
 
     # The written file must load with build_model.py's own unpickler and give the same s16_c80.
     sys.path.insert(0, os.path.join(here, "..", "model"))
-    import build_model as bm
+    from lite0.weights import load_legacy_torch_state_dict
     with open(args.out, "rb") as f:
-        back = bm.load_legacy_torch_state_dict(f.read())
+        back = load_legacy_torch_state_dict(f.read())
     assert set(back) == set(sd), "key layout changed"
     reloaded = Backbone({k: torch.from_numpy(np.array(v)) for k, v in back.items()}).eval()
     err = check_against_build_model(reloaded, {k: torch.from_numpy(np.array(v)) for k, v in back.items()},
