@@ -123,7 +123,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "FlukeCoreTests", dependencies: ["FlukeCore"]),
-        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures", "CFlukeReference"]),
+        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures", "CFlukeReference", "CFlukeEmbed"]),
         .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [
