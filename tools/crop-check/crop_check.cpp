@@ -146,7 +146,7 @@ void write_sheet(const std::vector<cv::Mat> &cells, const std::string &path, int
 
 // Median wall-clock and thread-CPU milliseconds of `repeats` calls. The CPU time is what the
 // finder costs; the wall time also counts waiting for a core on a busy machine.
-// The region fw_crop_fit cuts for a box (the same arithmetic as crop_region in FlukeFinder.cpp),
+// The region fw_crop_fit cuts for a box (the same arithmetic as crop_region in FlukeCrop.cpp),
 // to measure what each fit does: how much of the output is fluke, how much is filled in.
 cv::Rect2d cut_region(const cv::Rect &box, const cv::Size &image, double margin, int fit, double maxStretch = 2.5) {
     cv::Rect2d r = box.area() > 0 ? cv::Rect2d(box.x - margin * box.width, box.y - margin * box.height,

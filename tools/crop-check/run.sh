@@ -18,7 +18,8 @@ mkdir -p "$out"
 rm -f "$out"/real-*.png "$out"/synthetic-failures-*.png
 shim="$root/Sources/CFlukeVisionShim"
 nice -n 19 g++ -O2 -std=c++17 -Wall -Wextra -I"$shim/include" -I"$shim" -I/usr/include/opencv4 \
-    "$here/crop_check.cpp" "$shim/FlukeFinder.cpp" "$shim/FlukeVisionShim.cpp" "$shim/SyntheticScene.cpp" \
+    "$here/crop_check.cpp" "$shim/FlukeFinder.cpp" "$shim/SeaAndSky.cpp" "$shim/FlukeCrop.cpp" \
+    "$shim/FlukeVisionShim.cpp" "$shim/SyntheticScene.cpp" \
     "$shim/LibJPEG.cpp" "$shim/LazyImgcodecs.cpp" \
     -o "$out/crop_check" -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -ljpeg -ldl
 debug=()
