@@ -27,4 +27,4 @@ for backend in options.backends {
         print(result.line)
     }
 }
-try await client.shutdown()
+try await client.shutdown().get()

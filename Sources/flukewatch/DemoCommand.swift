@@ -104,7 +104,8 @@ struct DemoCommand: AsyncParsableCommand {
             try FileManager.default.removeItem(at: root)
         }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: marker.path, contents: Data("made by flukewatch demo\n".utf8))
+        // The marker is what lets a later demo run clear this folder; a folder without it is never removed.
+        try Data("made by flukewatch demo\n".utf8).write(to: marker)
     }
 
     /// Drops the demo's files; returns how many files intake should record (photos, duplicates,

@@ -14,7 +14,7 @@ final class FullFrameSyncTests: XCTestCase {
         let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) } + [0xFF, 0xD9]
         let path = station.root.appendingPathComponent("drop/IMG_0001.JPG").path
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let id = PhotoID(digest: SHA256.hash(data: bytes))
         _ = try IntakeLog(database: station.database).record(PhotoIntake(
             id: id, file: FileObservation(path: path, camera: "bow", byteSize: bytes.count, mtimeNanoseconds: 1),
@@ -23,7 +23,7 @@ final class FullFrameSyncTests: XCTestCase {
         let queue = PhotoQueue(database: station.database)
         let claimed = try XCTUnwrap(try queue.claimNext())
         let thumbnail = station.root.appendingPathComponent("state/thumbnails/\(id.hex).jpg").path
-        FileManager.default.createFile(atPath: thumbnail, contents: Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: thumbnail, contents: Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])))
         let record = IdentificationRecord(decision: .match, individual: "HW-1", score: 0.95, candidates: [.init(individual: "HW-1", score: 0.95)],
                                           modelVersion: "test-model-1", feature: [1, 0, 0], crop: "fluke")
         let quality = QualityMeasures(sharpness: 500, meanLuminance: 100, clippedHighlights: 0, clippedShadows: 0, width: 4000, height: 3000)

@@ -60,7 +60,7 @@ final class PostgresCluster: @unchecked Sendable {
     func start() throws {
         let command = runAsPrefix + ["\(bin)/postgres", "-D", dataDir, "-p", "\(port)", "-k", socketDir,
                                      "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"]
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { try Data().write(to: URL(fileURLWithPath: logPath)) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let p = Process()
@@ -119,7 +119,7 @@ final class PostgresCluster: @unchecked Sendable {
         // Output to a file, not a pipe: the server pg_ctl starts inherits the pipe's write end
         // and would hold it open, so reading a pipe to its end would never return.
         let outPath = root.appendingPathComponent("\(tool).out").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: outPath))
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         defer { try? out.close() }
         let p = Process()

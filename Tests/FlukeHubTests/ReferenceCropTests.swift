@@ -32,7 +32,7 @@ final class ReferenceCropTests: XCTestCase {
         }
         let cropPath = "\(a.state)/\(StateDirectoryLayout.flukeCrop(sha256: photoSHA))"
         try FileManager.default.createDirectory(atPath: (cropPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: cropPath, contents: Data(fluke))
+        XCTAssertTrue(FileManager.default.createFile(atPath: cropPath, contents: Data(fluke)))
         let flukeSHA = sha256Hex(Data(fluke))
         let provisional = [try a.newIndividual(photographed), try a.newIndividual(unphotographed)]
         XCTAssertEqual(try runTool("flukewatch", ["sync", "--once", "--config", a.configPath]).status, 0)

@@ -75,7 +75,7 @@ final class TestStation {
         var bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0]
         var rng = SystemRandomNumberGenerator()
         bytes += (0..<3000).map { _ in UInt8.random(in: 0...255, using: &rng) } + [0xFF, 0xD9]
-        FileManager.default.createFile(atPath: thumbnail, contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: thumbnail))
         let record = IdentificationRecord(
             decision: decision, individual: decision == .new ? nil : candidates.first?.0, score: candidates.first?.1,
             candidates: candidates.map { .init(individual: $0.0, score: $0.1) }, modelVersion: "test-model-1",

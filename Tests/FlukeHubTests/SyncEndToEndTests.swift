@@ -140,7 +140,7 @@ class SyncEndToEndTests: XCTestCase {
             XCTAssertEqual(named, Array(repeating: global, count: count), log.stdout)
         }
         // The provisional ids stay as pointers to the global one, and the name followed the whale.
-        let row = try await a.database.pool.read { try Row.fetchOne($0, sql: "SELECT merged_into FROM individual WHERE id = ?", arguments: [pa1]) }
+        let row = try a.database.pool.read { try Row.fetchOne($0, sql: "SELECT merged_into FROM individual WHERE id = ?", arguments: [pa1]) }
         XCTAssertEqual(row?["merged_into"] as String?, global)
         let name = try await a.database.pool.read { try String.fetchOne($0, sql: "SELECT name FROM individual WHERE id = ?", arguments: [global]) }
         XCTAssertEqual(name, "Splash")

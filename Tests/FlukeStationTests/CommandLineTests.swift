@@ -105,12 +105,12 @@ final class CommandLineTests: XCTestCase {
         let station = try TempStation("sigterm")
         let daemon = try DaemonProcess(arguments: ["--state-dir", station.state, "--watch", "\(station.drop)=cam"],
                                        logPath: station.root.appendingPathComponent("daemon.log").path)
-        try waitUntil(timeout: 20, "the daemon to report ready") {
+        waitUntil(timeout: 20, "the daemon to report ready") {
             (try? String(contentsOfFile: daemon.logPath, encoding: .utf8))?.contains("station ready") == true
         }
         try DropFolderWriter.write(try fixtureJPEG(1), to: "\(station.drop)/a.jpg", style: .direct)
         let queries = try station.database()
-        try waitUntil(timeout: 20, "the photo to be processed") {
+        waitUntil(timeout: 20, "the photo to be processed") {
             (try? StationQueries(database: queries).status().photos.done) == 1
         }
         XCTAssertEqual(daemon.terminate(), 0, daemon.logTail())

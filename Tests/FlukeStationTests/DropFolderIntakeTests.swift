@@ -17,7 +17,7 @@ final class DropFolderIntakeTests: XCTestCase {
         try DropFolderWriter.write(try fixtureJPEG(2), to: "\(d)/IMG_0002.JPG", style: .renamedIn)
         try DropFolderWriter.write(try fixtureJPEG(3), to: "\(d)/IMG_0003.JPG", style: .slow(chunks: 6, pause: 0.08))
         // Created empty and closed, then reopened and written: the first close must not count.
-        FileManager.default.createFile(atPath: "\(d)/IMG_0004.JPG", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(d)/IMG_0004.JPG", contents: nil))
         try DropFolderWriter.write(try fixtureJPEG(4), to: "\(d)/IMG_0004.JPG", style: .slow(chunks: 3, pause: 0.1))
         // A card folder appearing after start, with a RAW sidecar and a copy of an earlier photo.
         try DropFolderWriter.write(try fixtureJPEG(5), to: "\(d)/DCIM/100TEST/IMG_0005.JPG", style: .direct)

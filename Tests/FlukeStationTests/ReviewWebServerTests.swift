@@ -287,7 +287,7 @@ final class ReviewWebServerTests: XCTestCase {
         let daemon = try InProcessDaemon(config)
         let http = try RawHTTP(url: "http://127.0.0.1:\(port)/")
         var login: RawHTTP.Reply?
-        try waitUntil(timeout: 20, "the review page") {
+        waitUntil(timeout: 20, "the review page") {
             login = try? http.get("/login")
             return login != nil
         }

@@ -14,7 +14,7 @@ final class SystemdServiceTests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [repo.appendingPathComponent("Tests/system/flukewatch-under-systemd.sh").path, FlukeWatchBinary.path]
         let output = repo.appendingPathComponent(".build/systemd-system-test.log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: output.path, contents: nil))
         let log = try FileHandle(forWritingTo: output)
         p.standardOutput = log
         p.standardError = log
