@@ -107,10 +107,10 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
-    recipes = {"compact": dict(pca_dim=1536, alpha=0.3, out_dim=384), "recommended": dict(pca_dim=1536, alpha=0.1)}
+    recipes = fr.PROJECTIONS
     for model in a.models:
         crop, viewed, seconds = extract(a.labels, dataset, model)
         for seed in a.seed:

@@ -16,7 +16,7 @@ import numpy as np
 import fluke_research as fr
 from verify_sift import PairwiseCheck
 
-RECIPES = {"compact": dict(pca_dim=1536, alpha=0.3, out_dim=384), "recommended": dict(pca_dim=1536, alpha=0.1)}
+RECIPES = fr.PROJECTIONS
 COMBINATIONS = [("lite0",), ("lite0", "lite2"), ("lite0", "lite1", "lite2")]
 LEADERS, PHOTOS, PER_INLIER, MAX_INLIERS = 10, 2, 0.01, 30
 
@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     cv2.setNumThreads(1)
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
     features = {m: five_views(dataset, m) for m in sorted({m for c in COMBINATIONS for m in c})}

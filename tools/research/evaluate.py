@@ -192,7 +192,7 @@ def main():
     ap.add_argument("--calibrate", default="individual", choices=["individual", "hybrid", "shared-pca", "none", "off"])
     ap.add_argument("--match-precision", type=float, default=0.9)
     a = ap.parse_args()
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(os.path.join(fr.CACHE, dataset, "labels.csv"))
     recipe = RECIPES[a.recipe] if a.recipe in RECIPES else recipe_from_json(a.recipe)
     evaluate(dataset, labels, a.seed, a.unknown_fraction, a.queries_per, recipe,

@@ -13,6 +13,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, ".cache")
 NEW = "new_whale"
+# The projection settings of the station's two recipes (MatchingRecipe.compact / .recommended).
+PROJECTIONS = {"compact": dict(pca_dim=1536, alpha=0.3, out_dim=384), "recommended": dict(pca_dim=1536, alpha=0.1)}
 MASK64 = (1 << 64) - 1
 
 
@@ -79,6 +81,11 @@ def split(labels, seed, unknown_fraction, queries_per):
     queries.sort()
     is_new = np.array([labels[r] in unknown for r in queries], dtype=bool)
     return np.array(catalog), np.array(queries), is_new
+
+
+def dataset_of(labels_csv):
+    """A labelled set's name: the folder its labels.csv is in (the cache is kept under it)."""
+    return os.path.basename(os.path.dirname(os.path.abspath(labels_csv)))
 
 
 def read_labels(path):

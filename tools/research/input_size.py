@@ -49,7 +49,7 @@ def main():
     a = ap.parse_args()
     if any(s % 112 for s in a.size):
         ap.error("every --size must be a multiple of 112")
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
     for size in a.size:
@@ -57,7 +57,7 @@ def main():
         for seed in a.seed:
             cat, qry, is_new = fr.split(labels, seed, 0.2, 2)
             known = qry[~is_new]
-            proj = fr.fit_projection(x[cat], lab[cat], pca_dim=1536, alpha=0.3, out_dim=384)
+            proj = fr.fit_projection(x[cat], lab[cat], **fr.PROJECTIONS["compact"])
             s, names = fr.individual_scores(fr.apply_projection(proj, x[known]), fr.apply_projection(proj, x[cat]),
                                             lab[cat], "max+centroid")
             top1, top5 = fr.top_accuracy(s, np.searchsorted(names, lab[known]))

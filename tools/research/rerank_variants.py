@@ -22,7 +22,7 @@ from verify_sift import PairwiseCheck
 
 # ViewTransform.standard: the crop, ±10° at zoom 1.18, ±20° at zoom 1.35.
 STATION_VIEWS = [V.VIEWS[k] for k in V.SETS["crop + ±10°, ±20° (FlukeWatch)"]]
-RECIPES = {"compact": dict(pca_dim=1536, alpha=0.3, out_dim=384), "recommended": dict(pca_dim=1536, alpha=0.1)}
+RECIPES = fr.PROJECTIONS
 LEADERS, PHOTOS, LNBNN_K = 20, 5, 4
 LIMIT = int(os.environ.get("LIMIT", "0"))
 
@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="compact")
     a = ap.parse_args()
     cv2.setNumThreads(1)
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
     x = fr.l2n(five_view_features(a.labels, dataset))

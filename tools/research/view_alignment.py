@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
     apart = extract(a.labels, dataset)
@@ -64,7 +64,7 @@ def main():
     for seed in a.seed:
         cat, qry, is_new = fr.split(labels, seed, 0.2, 2)
         known = qry[~is_new]
-        proj = fr.fit_projection(averaged[cat], lab[cat], pca_dim=1536, alpha=0.3, out_dim=384)
+        proj = fr.fit_projection(averaged[cat], lab[cat], **fr.PROJECTIONS["compact"])
         q_avg, c_avg = fr.apply_projection(proj, averaged[known]), fr.apply_projection(proj, averaged[cat])
         q_views = fr.apply_projection(proj, apart[known].reshape(-1, d)).reshape(len(known), k, -1)
         c_views = fr.apply_projection(proj, apart[cat].reshape(-1, d)).reshape(len(cat), k, -1)

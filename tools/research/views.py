@@ -98,14 +98,14 @@ def main():
     ap.add_argument("labels")
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2, 3])
     a = ap.parse_args()
-    dataset = os.path.basename(os.path.dirname(os.path.abspath(a.labels)))
+    dataset = fr.dataset_of(a.labels)
     _, labels = fr.read_labels(os.path.join(fr.CACHE, dataset, "labels.csv"))
     lab = np.asarray(labels)
     crop = fr.features(dataset, {"parts": [("s16_c80", 7)]})
     views = extract(a.labels, dataset)
     n, k, d = views.shape
     views = fr.l2n(views.reshape(-1, d)).reshape(n, k, d)
-    recipes = {"recommended": dict(pca_dim=1536, alpha=0.1), "compact": dict(pca_dim=1536, alpha=0.3, out_dim=384)}
+    recipes = {name: fr.PROJECTIONS[name] for name in ("recommended", "compact")}
     for seed in a.seed:
         cat, qry, is_new = fr.split(labels, seed, 0.2, 2)
         known = ~is_new
