@@ -21,12 +21,23 @@ func identificationBenchmark(keep: Bool) throws {
     PhotoDecoder.configureForWorkers()
     BLASThreads.useOne()
 
-    // 1. Decode a 12 MP JPEG at each reduction.
     // Sensor noise σ = 4 at quality 92: a 12 MP file of a few MB, as survey cameras write them.
     // (The intake benchmark's σ = 10–24 files stress hashing; Huffman decoding of such pure
     // noise costs the same at every scale, so they would hide what reduced decoding saves.)
     let photo12 = try FixturePhoto(width: 4000, height: 3000, individualSeed: 3, sceneSeed: 3, noise: 4, jpegQuality: 92,
                                    exif: FixturePhoto.cameraEXIF(index: 1)).jpegBytes()
+    try benchmarkDecode(photo12)
+    let (quarter, box) = try benchmarkFlukeCrop(photo12)
+    let rgb = try FlukeFinder.crop(quarter, to: box, margin: FlukeFinder.defaultMargin, size: 224).resizedRGB(width: 224, height: 224)
+    try benchmarkEmbedding(package: package, rgb: rgb)
+    try benchmarkGallerySearch()
+    let (service, identifying, config) = try benchmarkPhotoToSighting(package: package, work: work, photo12: photo12)
+    try stageBreakdown(photo12: photo12, service: service, extractor: identifying.extractor, analysisSize: config.analysisSize)
+    try rssWithLargeCatalog(package: package, work: work, photo12: photo12)
+}
+
+/// A 12 MP JPEG decoded at each reduction, against the full decode.
+func benchmarkDecode(_ photo12: [UInt8]) throws {
     print("decode a 12 MP JPEG (\(fmt(Double(photo12.count) / 1e6)) MB), median of 7:")
     var full = 0.0
     for r in [1, 2, 4, 8] {
@@ -34,16 +45,21 @@ func identificationBenchmark(keep: Bool) throws {
         if r == 1 { full = ms }
         print("  1/\(r)   \(fmt(ms)) ms   (\(fmt(full / ms, 2))× faster than full)")
     }
+}
 
-    // 2. Find and crop the fluke on the 1/4 decode.
+/// The fluke found and cropped on the 1/4 decode; returns that decode and the box.
+func benchmarkFlukeCrop(_ photo12: [UInt8]) throws -> (DecodedImage, FlukeBox?) {
     let quarter = try PhotoDecoder.decode(photo12, reduction: 4)
     let findMs = try medianMilliseconds(runs: 21) { _ = try FlukeFinder.find(in: quarter) }
     let box = try FlukeFinder.find(in: quarter)
     let cropMs = try medianMilliseconds(runs: 21) { _ = try FlukeFinder.crop(quarter, to: box, margin: FlukeFinder.defaultMargin, size: 224) }
     print("fluke crop on the 1/4 decode (1000×750): find \(fmt(findMs)) ms, crop to 224×224 \(fmt(cropMs, 2)) ms")
+    return (quarter, box)
+}
 
-    // 3. The embedding, one core, 224×224.
-    let rgb = try FlukeFinder.crop(quarter, to: box, margin: FlukeFinder.defaultMargin, size: 224).resizedRGB(width: 224, height: 224)
+/// The embedding on one core at 224×224: int8 and fp32 XNNPACK to the station's map and the full
+/// net, OpenCV DNN's fp32 full net, and the station's five-view vector.
+func benchmarkEmbedding(package: ModelPackage, rgb: [UInt8]) throws {
     func embedMs(_ outputs: [String], _ precision: Embedder.Precision) throws -> Double {
         let e = try Embedder(package: package, outputs: outputs, precision: precision)
         _ = try e.run(rgb: rgb)
@@ -77,8 +93,11 @@ func identificationBenchmark(keep: Bool) throws {
         for v in views { _ = try viewNet.run(rgb: try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom)) }
     }
     print("  the station's vector: the crop + \(views.count) rotated, closer views, int8 to s16_c80 \(fmt(stationMs, 2)) ms (\(fmt(stationMs / int8Stop, 2))× one run)")
+}
 
-    // 4. Gallery search: 256-d unit vectors, 10 photos per individual, top 5 individuals.
+/// Gallery search: 256-d unit vectors, 10 photos per individual, top 5 individuals, one float32
+/// sgemv against the two-pass search (which must rank the same).
+func benchmarkGallerySearch() throws {
     print("gallery search (256-d, 10 photos per individual, top 5 individuals), median:")
     print("  rows       data      float32 sgemv   two-pass (int8 bounds + exact rescoring)   ratio")
     var rng = SystemRandomNumberGenerator()
@@ -100,8 +119,12 @@ func identificationBenchmark(keep: Bool) throws {
         }
         print("  \(String(n).padding(toLength: 9, withPad: " ", startingAt: 0)) \(fmt(Double(n) * 256 * 4 / 1e6).padding(toLength: 7, withPad: " ", startingAt: 0)) MB  \(fmt(blas, 2)) ms        \(fmt(twoPass, 2)) ms                                   \(fmt(blas / twoPass, 2))×")
     }
+}
 
-    // 5. Photo → sighting for 12 MP JPEGs, one worker, against a 40-photo fitted catalog.
+/// Photo → sighting for 12 MP JPEGs, one worker, against a 40-photo fitted catalog; returns what
+/// the stage breakdown reuses.
+func benchmarkPhotoToSighting(package: ModelPackage, work: URL, photo12: [UInt8]) throws
+    -> (IdentificationService, PhotoProcessor.Identifying, StationConfig) {
     var config = StationConfig()
     config.stateDirectory = work.appendingPathComponent("e2e").path
     config.workers = 1
@@ -142,11 +165,7 @@ func identificationBenchmark(keep: Bool) throws {
     endToEnd.sort(); processing.sort()
     print("photo → sighting, 12 MP JPEG, one core (hash, EXIF, queue, decode 1/4, quality, thumbnail, crop, embed, SIFT, project, search, verify top 10, record, encounter):")
     print("  median \(fmt(endToEnd[endToEnd.count / 2])) ms (processing alone \(fmt(processing[processing.count / 2])) ms) over \(endToEnd.count) photos")
-
-    try stageBreakdown(photo12: photo12, service: service, extractor: identifying.extractor, analysisSize: config.analysisSize)
-
-    // 6. Daemon RSS with a 10 000-photo catalog.
-    try rssWithLargeCatalog(package: package, work: work, photo12: photo12)
+    return (service, identifying, config)
 }
 
 /// Builds a station with 10 000 catalog photos (1 000 individuals; vectors are real features of
