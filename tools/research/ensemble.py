@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 import fluke_research as fr
-from verify_sift import PairwiseCheck
+from verify_sift import PairwiseCheck, nearest_photos
 
 RECIPES = fr.PROJECTIONS
 COMBINATIONS = [("lite0",), ("lite0", "lite2"), ("lite0", "lite1", "lite2")]
@@ -33,9 +33,7 @@ def verified(scores, photo, owner, cat, known, check):
     leaders = np.argsort(-scores, axis=1, kind="stable")[:, :LEADERS]
     for qi, r in enumerate(known):
         for ind in leaders[qi]:
-            mine = np.where(owner == ind)[0]
-            mine = mine[np.argsort(-photo[qi, mine])][:PHOTOS]
-            best = max(check.inliers(r, cat[row]) for row in mine)
+            best = max(check.inliers(r, cat[row]) for row in nearest_photos(photo[qi], owner, ind, PHOTOS))
             s[qi, ind] += PER_INLIER * min(best, MAX_INLIERS)
     return s
 
@@ -46,9 +44,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     cv2.setNumThreads(1)
-    dataset = fr.dataset_of(a.labels)
-    _, labels = fr.read_labels(a.labels)
-    lab = np.asarray(labels)
+    dataset, labels, lab = fr.labelled_set(a.labels)
     features = {m: five_views(dataset, m) for m in sorted({m for c in COMBINATIONS for m in c})}
     sift = np.load(os.path.join(fr.CACHE, dataset, "sift-300-0.04.npz"), allow_pickle=True)
     check = PairwiseCheck(sift["points"], sift["descriptors"])

@@ -88,6 +88,12 @@ def dataset_of(labels_csv):
     return os.path.basename(os.path.dirname(os.path.abspath(labels_csv)))
 
 
+def labelled_set(labels_csv):
+    """(name, labels as read, labels as an array) of a labelled set."""
+    _, labels = read_labels(labels_csv)
+    return dataset_of(labels_csv), labels, np.asarray(labels)
+
+
 def read_labels(path):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))

@@ -49,9 +49,7 @@ def main():
     a = ap.parse_args()
     if any(s % 112 for s in a.size):
         ap.error("every --size must be a multiple of 112")
-    dataset = fr.dataset_of(a.labels)
-    _, labels = fr.read_labels(a.labels)
-    lab = np.asarray(labels)
+    dataset, labels, lab = fr.labelled_set(a.labels)
     for size in a.size:
         x = fr.l2n(features(a.labels, dataset, size))
         for seed in a.seed:

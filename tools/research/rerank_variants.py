@@ -18,7 +18,7 @@ import numpy as np
 
 import fluke_research as fr
 import views as V
-from verify_sift import PairwiseCheck
+from verify_sift import PairwiseCheck, nearest_photos
 
 # ViewTransform.standard: the crop, ±10° at zoom 1.18, ±20° at zoom 1.35.
 STATION_VIEWS = [V.VIEWS[k] for k in V.SETS["crop + ±10°, ±20° (FlukeWatch)"]]
@@ -93,8 +93,7 @@ def run(seed, x, lab, check, recipe):
     for qi, r in enumerate(known):
         rows, owners = [], []
         for c, ind in enumerate(leaders[qi]):
-            mine = np.where(owner == ind)[0]
-            mine = mine[np.argsort(-photo[qi, mine])][:PHOTOS]
+            mine = nearest_photos(photo[qi], owner, ind, PHOTOS)
             for k, row in enumerate(mine):
                 inliers[qi, c, k] = check.inliers(r, cat[row])
             rows += [cat[row] for row in mine]
@@ -145,9 +144,7 @@ def main():
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="compact")
     a = ap.parse_args()
     cv2.setNumThreads(1)
-    dataset = fr.dataset_of(a.labels)
-    _, labels = fr.read_labels(a.labels)
-    lab = np.asarray(labels)
+    dataset, labels, lab = fr.labelled_set(a.labels)
     x = fr.l2n(five_view_features(a.labels, dataset))
     sift = np.load(os.path.join(fr.CACHE, dataset, "sift-300-0.04.npz"), allow_pickle=True)
     check = PairwiseCheck(sift["points"], sift["descriptors"])

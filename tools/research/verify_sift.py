@@ -38,6 +38,13 @@ class PairwiseCheck:
         return int(mask.sum()) if mask is not None else 0
 
 
+def nearest_photos(photo_scores, owner, individual, k):
+    """Catalog rows of `individual`'s k photos nearest the query (`photo_scores`: the query's row
+    of photo cosines; `owner`: each catalog row's individual)."""
+    rows = np.where(owner == individual)[0]
+    return rows[np.argsort(-photo_scores[rows])][:k]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset")
@@ -65,8 +72,7 @@ def main():
     start = time.time()
     for qi in range(len(qry)):
         for c, ind in enumerate(leaders[qi]):
-            rows = np.where(owner == ind)[0]
-            rows = rows[np.argsort(-photo[qi, rows])][:a.photos]
+            rows = nearest_photos(photo[qi], owner, ind, a.photos)
             counts[qi, c] = max(check.inliers(qry[qi], cat[r]) for r in rows)
     truth = [fr.NEW if nw else l for nw, l in zip(is_new, lab[qry])]
     out = os.path.join(fr.CACHE, a.dataset, f"verified-s{a.seed}-k{a.candidates}-p{a.photos}-{os.path.basename(a.sift)}")

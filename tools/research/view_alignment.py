@@ -20,7 +20,6 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import backbones
 import fluke_research as fr
@@ -28,16 +27,10 @@ import views
 
 
 def extract(labels_csv, dataset):
-    forward, channels, _ = backbones.trunk({k: v.float() for k, v in backbones.state_dict("lite0").items()})
-    angles = [views.VIEWS[i] for i in backbones.STATION_VIEWS]
-
-    def row_of(im):
-        batch = np.concatenate([views.network_input(im)] + [views.network_input(views.view(im, d, z)) for d, z in angles])
-        with torch.no_grad():
-            return fr.l2n(F.adaptive_avg_pool2d(forward(torch.from_numpy(batch)), 7).flatten(1).numpy())
-
+    forward, channels = backbones.load_trunk("lite0")
     out = os.path.join(fr.CACHE, dataset, "views-apart-lite0.npy")
-    return views.cached_rows(out, labels_csv, row_of, shape=(1 + len(angles), channels * 49))
+    return views.cached_rows(out, labels_csv, lambda im: backbones.pooled_looks(forward, im),
+                             shape=(1 + len(backbones.STATION_VIEWS), channels * 49))
 
 
 def individual_best(photo_scores, cat_labels):
@@ -55,9 +48,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2])
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
-    dataset = fr.dataset_of(a.labels)
-    _, labels = fr.read_labels(a.labels)
-    lab = np.asarray(labels)
+    dataset, labels, lab = fr.labelled_set(a.labels)
     apart = extract(a.labels, dataset)
     n, k, d = apart.shape
     averaged = fr.l2n(apart.sum(1))

@@ -29,10 +29,7 @@ extension ConfigLoader {
 
     /// [intake]: when a dropped file counts as complete, and how large it may be.
     static func readIntake(_ s: inout TableReader, into config: inout StationConfig) throws(ConfigError) {
-        if let v = try s.number("settle_seconds") {
-            guard v >= 0, v <= 3600 else { throw s.error("settle_seconds", "expected 0 to 3600 seconds, got \(v)") }
-            config.settleSeconds = v
-        }
+        if let v = try s.number("settle_seconds", in: 0...3600, unit: "seconds") { config.settleSeconds = v }
         if let v = try s.integer("max_pixels") {
             guard v >= 1_000_000 else { throw s.error("max_pixels", "expected at least 1000000 pixels, got \(v)") }
             config.maxPixels = v
@@ -42,18 +39,9 @@ extension ConfigLoader {
 
     /// [processing]: workers and image sizes.
     static func readProcessing(_ s: inout TableReader, into config: inout StationConfig) throws(ConfigError) {
-        if let v = try s.integer("workers") {
-            guard (1...64).contains(v) else { throw s.error("workers", "expected 1 to 64, got \(v)") }
-            config.workers = v
-        }
-        if let v = try s.integer("thumbnail_size") {
-            guard (64...2048).contains(v) else { throw s.error("thumbnail_size", "expected 64 to 2048 pixels, got \(v)") }
-            config.thumbnailSize = v
-        }
-        if let v = try s.integer("analysis_size") {
-            guard (256...8192).contains(v) else { throw s.error("analysis_size", "expected 256 to 8192 pixels, got \(v)") }
-            config.analysisSize = v
-        }
+        if let v = try s.integer("workers", in: 1...64) { config.workers = v }
+        if let v = try s.integer("thumbnail_size", in: 64...2048, unit: "pixels") { config.thumbnailSize = v }
+        if let v = try s.integer("analysis_size", in: 256...8192, unit: "pixels") { config.analysisSize = v }
         try s.finish()
     }
 
@@ -94,10 +82,7 @@ extension ConfigLoader {
             guard let mode = ["fluke": true, "none": false][v] else { throw s.error("crop", "expected \"fluke\" or \"none\", got \"\(v)\"") }
             config.cropToFluke = mode
         }
-        if let v = try s.integer("top_k") {
-            guard (1...50).contains(v) else { throw s.error("top_k", "expected 1 to 50, got \(v)") }
-            config.topK = v
-        }
+        if let v = try s.integer("top_k", in: 1...50) { config.topK = v }
         if let v = try s.number("threshold_new") {
             guard StationScore.range.contains(v) else { throw s.error("threshold_new", "expected \(StationScore.explained), got \(v)") }
             config.thresholdNew = v

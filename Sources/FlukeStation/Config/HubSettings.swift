@@ -45,18 +45,9 @@ extension HubSettings {
             throw s.error("token", "the token has spaces or non-ASCII characters; paste it exactly as the hub printed it")
         }
         var h = HubSettings(url: url, token: token)
-        if let v = try s.integer("max_bytes_per_round") {
-            guard (4096...1_073_741_824).contains(v) else { throw s.error("max_bytes_per_round", "expected 4096 to 1073741824 bytes, got \(v)") }
-            h.maxBytesPerRound = v
-        }
-        if let v = try s.integer("batch_items") {
-            guard (1...500).contains(v) else { throw s.error("batch_items", "expected 1 to 500 items, got \(v)") }
-            h.batchItems = v
-        }
-        if let v = try s.number("interval_seconds") {
-            guard (1...86_400).contains(v) else { throw s.error("interval_seconds", "expected 1 to 86400 seconds, got \(v)") }
-            h.intervalSeconds = v
-        }
+        if let v = try s.integer("max_bytes_per_round", in: 4096...1_073_741_824, unit: "bytes") { h.maxBytesPerRound = v }
+        if let v = try s.integer("batch_items", in: 1...500, unit: "items") { h.batchItems = v }
+        if let v = try s.number("interval_seconds", in: 1...86_400, unit: "seconds") { h.intervalSeconds = v }
         if let v = try s.number("retry_min_seconds") {
             guard v > 0, v <= 3600 else { throw s.error("retry_min_seconds", "expected above 0 and at most 3600 seconds, got \(v)") }
             h.retryMinSeconds = v
@@ -67,10 +58,7 @@ extension HubSettings {
             }
             h.retryMaxSeconds = v
         }
-        if let v = try s.number("timeout_seconds") {
-            guard v >= 1, v <= 600 else { throw s.error("timeout_seconds", "expected 1 to 600 seconds, got \(v)") }
-            h.timeoutSeconds = v
-        }
+        if let v = try s.number("timeout_seconds", in: 1...600, unit: "seconds") { h.timeoutSeconds = v }
         if let v = try s.bool("send_full_frames") { h.sendFullFrames = v }
         try s.finish()
         return h

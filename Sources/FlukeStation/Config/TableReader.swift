@@ -49,6 +49,25 @@ struct TableReader {
         }
     }
 
+    /// A whole number that must lie in `range`; outside it the error reads, for example,
+    /// "expected 64 to 2048 pixels, got 4000".
+    mutating func integer(_ key: String, in range: ClosedRange<Int>, unit: String? = nil) throws(ConfigError) -> Int? {
+        guard let v = try integer(key) else { return nil }
+        guard range.contains(v) else { throw error(key, expected(range, unit, got: "\(v)")) }
+        return v
+    }
+
+    /// A number (whole or not) that must lie in `range`, which is written with whole bounds.
+    mutating func number(_ key: String, in range: ClosedRange<Int>, unit: String) throws(ConfigError) -> Double? {
+        guard let v = try number(key) else { return nil }
+        guard v >= Double(range.lowerBound), v <= Double(range.upperBound) else { throw error(key, expected(range, unit, got: "\(v)")) }
+        return v
+    }
+
+    private func expected(_ range: ClosedRange<Int>, _ unit: String?, got value: String) -> String {
+        "expected \(range.lowerBound) to \(range.upperBound)\(unit.map { " \($0)" } ?? ""), got \(value)"
+    }
+
     mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
         switch value(key) {
         case nil: return nil
