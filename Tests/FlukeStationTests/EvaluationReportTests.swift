@@ -12,8 +12,8 @@ final class EvaluationReportTests: XCTestCase {
 
     func count(_ needle: String, in html: String) -> Int { html.components(separatedBy: needle).count - 1 }
 
-    func testTheReportHasTheCMCCurveTheScoreDistributionsAndTheWorstFailures() throws {
-        let station = try TempStation("eval-report")
+    /// Six fixture whales, four photos each; each whale's fourth photo carries the next whale's label.
+    func writeLabelledSet(in station: TempStation) throws -> String {
         var csv = "file,individual\n"
         for individual in 1...6 {
             for shot in 1...4 {
@@ -28,6 +28,12 @@ final class EvaluationReportTests: XCTestCase {
         }
         let labels = station.root.appendingPathComponent("labels.csv").path
         try csv.write(toFile: labels, atomically: true, encoding: .utf8)
+        return labels
+    }
+
+    func testTheReportHasTheCMCCurveTheScoreDistributionsAndTheWorstFailures() throws {
+        let station = try TempStation("eval-report")
+        let labels = try writeLabelledSet(in: station)
         let dir = station.root.appendingPathComponent("report").path
         let r = try runFlukeWatch(["evaluate", labels, "--report", dir, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -71,5 +77,30 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertEqual(count("src=\"data:image/jpeg;base64,", in: html), 2 * pairs)
         XCTAssertGreaterThan(pairs, 0, "this set is hard enough to fail somewhere; the pairs must show")
         print("evaluation report: \(dir)/index.html (\(pairs) failure pairs, CMC \(cmc))")
+    }
+
+    /// `--ablation`: one row per step, in the order the station adds them, and the last row (the
+    /// whole station, gate on) is exactly what the same run reports as its metrics.
+    func testTheAblationAddsTheStationsStepsInOrderAndEndsAtTheReportedMetrics() throws {
+        let station = try TempStation("eval-ablation")
+        let labels = try writeLabelledSet(in: station)
+        let r = try runFlukeWatch(["evaluate", labels, "--ablation", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(json["ablation"] as? [[String: Any]])
+        let steps = rows.compactMap { $0["step"] as? String }
+        XCTAssertEqual(steps.count, 5, "\(steps)")
+        XCTAssertTrue(steps[0].hasPrefix("frozen ImageNet net"), "\(steps)")
+        XCTAssertTrue(steps[1].contains("grid features"), "\(steps)")
+        XCTAssertTrue(steps[2].contains("views averaged"), "\(steps)")
+        XCTAssertTrue(steps[3].contains("geometric verification"), "\(steps)")
+        XCTAssertTrue(steps[4].contains("unusable photos"), "\(steps)")
+        let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
+        let last = try XCTUnwrap(rows.last?["metrics"] as? [String: Any])
+        for key in ["map5", "top1", "top5", "newPrecision", "newRecall"] {
+            XCTAssertEqual(try XCTUnwrap(last[key] as? Double), try XCTUnwrap(reported[key] as? Double), accuracy: 1e-9, key)
+        }
+        XCTAssertEqual(try XCTUnwrap(rows.last?["threshold_new"] as? Double), try XCTUnwrap(json["threshold_new"] as? Double),
+                       accuracy: 1e-6)
     }
 }

@@ -92,16 +92,8 @@ public struct Evaluator {
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
-        // The ablation's other recipes come from the same network runs: the frozen net's pooled
-        // vector, and (when the recipe averages several views) the crop's own view alone.
-        var singleView = settings.recipe
-        singleView.views = nil
-        var extra: [MatchingRecipe] = []
-        if settings.ablation && settings.recipe != .baseline {
-            extra.append(.baseline)
-            if !settings.recipe.extraViews.isEmpty { extra.append(singleView) }
-        }
-        let extracted = try extractAll(csv, recipes: [settings.recipe] + extra, progress: progress)
+        let extracted = try extractAll(csv, recipes: [settings.recipe] + (settings.ablation ? ablationRecipes : []),
+                                       progress: progress)
         let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
         let encounters = split.encounters(labels: extracted.labels, size: settings.queriesPerIndividual)
@@ -111,37 +103,10 @@ public struct Evaluator {
         let station = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
                                 labels: extracted.labels, split: split, keepQueries: settings.keepQueries, files: extracted.files)
         let gate = settings.usefulnessGate ? usable : nil
-        var ablation: [AblationRow] = []
-        if settings.ablation {
-            if extracted.vectors.count > 1 {
-                let frozen = try Trial(recipe: .baseline, features: extracted.vectors[1], local: [], labels: extracted.labels,
-                                       split: split, keepQueries: false, files: extracted.files)
-                ablation.append(frozen.row("frozen ImageNet net: pooled vector, nearest photo", usable: nil, encounters: encounters))
-            }
-            let grid = "+ stride-16 grid features, projection fitted on the catalog"
-            let views = "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
-            var global = settings.recipe
-            global.verification = nil
-            if extracted.vectors.count > 2 {
-                var single = singleView
-                single.verification = nil
-                progress("fit", 0, 1)
-                let oneView = try Trial(recipe: single, features: extracted.vectors[2], local: [], labels: extracted.labels,
-                                        split: split, keepQueries: false, files: extracted.files)
-                ablation.append(oneView.row(grid, usable: nil, encounters: encounters))
-            }
-            let globalStep = extracted.vectors.count > 2 ? views : grid
-            if settings.recipe.verification != nil {
-                progress("fit", 0, 1)
-                let unverified = try Trial(recipe: global, features: extracted.vectors[0], local: [], labels: extracted.labels,
-                                           split: split, keepQueries: false, files: extracted.files)
-                ablation.append(unverified.row(globalStep, usable: nil, encounters: encounters))
-                ablation.append(station.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil, encounters: encounters))
-            } else {
-                ablation.append(station.row(globalStep, usable: nil, encounters: encounters))
-            }
-            ablation.append(station.row("+ unusable photos never called new", usable: usable, encounters: encounters))
-        }
+        let ablation = settings.ablation
+            ? try ablationRows(station: station, extracted: extracted, split: split, usable: usable, encounters: encounters,
+                               progress: progress)
+            : []
         let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
                               embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
                               search: Self.median(station.searchMs), localFeatures: Self.median(extracted.localMs),
@@ -191,19 +156,6 @@ public struct Evaluator {
             out.files.append(row.file)
         }
         return out
-    }
-
-    /// One line of the ablation table.
-    public struct AblationRow: Codable, Sendable {
-        public var step: String
-        public var metrics: MetricsReport
-        public var encounterMetrics: MetricsReport
-        public var thresholdNew: Float
-
-        enum CodingKeys: String, CodingKey {
-            case step, metrics
-            case encounterMetrics = "encounter_metrics", thresholdNew = "threshold_new"
-        }
     }
 
     static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
