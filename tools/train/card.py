@@ -40,6 +40,11 @@ def main():
         f"epoch-choice individuals), {training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
         f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",
     ]
+    blend = training.get("interpolation")
+    if blend:
+        tried = ", ".join(f"{s['blend']:g}: {s['top1']:.3f}" for s in blend["scores"])
+        lines.append(f"- Blended back toward the ImageNet weights (interpolate.py): w = w0 + {blend['blend']:g}·(w1 − w0), "
+                     f"the blend the epoch-choice individuals ranked best (every-photo top-1, five views; {tried}).")
     if results:
         lines += ["", "Station evaluation on the held-out individuals (`flukewatch evaluate eval-labels.csv --crop none`):", "",
                   "| package | MAP@5 | top-1 | top-5 | new P | new R |", "|---|---|---|---|---|---|"]

@@ -29,77 +29,15 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from data import Images, augment, read_labels, to_tensor
 from network import LAST_BLOCK, Backbone, Head, SubCenterArcFace, load_original_state_dict, save_legacy
+from validation import pooled_features, station_like_top1
 
 
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
 
-
-# ------------------------------------------------------------------------------------------
-# model choice: a small imitation of the station's recipe on held-out train individuals
-# ------------------------------------------------------------------------------------------
-
-@torch.no_grad()
-def pooled_features(backbone, imgs, paths, bs=32):
-    out = []
-    device = next(backbone.parameters()).device
-    for i in range(0, len(paths), bs):
-        x = torch.stack([to_tensor(imgs.get(p)) for p in paths[i:i + bs]]).to(device)
-        out.append(F.adaptive_avg_pool2d(backbone(x, first_trainable=LAST_BLOCK + 1), 7).flatten(1).cpu())
-    return torch.cat(out).double().numpy()
-
-
-def station_like_top1(feats, labels, q_per=2, pca_dim=256, alpha=0.1):
-    """Per individual with >= 2 photos: the last q_per (at most n-1) photos are queries, the
-    rest the catalog. PCA + regularised LDA fitted on the catalog; cosine nearest catalog photo."""
-    by = {}
-    for i, l in enumerate(labels):
-        by.setdefault(l, []).append(i)
-    cat, qry = [], []
-    for l, idx in sorted(by.items()):
-        if len(idx) < 2:
-            cat += idx
-            continue
-        q = min(q_per, len(idx) - 1)
-        cat += idx[:-q]
-        qry += idx[-q:]
-    X = feats / np.linalg.norm(feats, axis=1, keepdims=True)
-    lab = np.array(labels)
-    Xc = X[cat]
-    mu = Xc.mean(0)
-    U, S, Vt = np.linalg.svd(Xc - mu, full_matrices=False)
-    d = min(pca_dim, len(cat) - 1)
-    P = Vt[:d].T
-    Z = (X - mu) @ P
-    Zc = Z[cat]
-    # regularised LDA: whiten within-class scatter (+ alpha * total), keep every direction
-    Sw = np.zeros((d, d))
-    for l in set(lab[cat]):
-        m = Zc[lab[cat] == l]
-        m = m - m.mean(0)
-        Sw += m.T @ m
-    Sw /= len(cat)
-    St = np.cov(Zc.T, bias=True)
-    A = (1 - alpha) * Sw + alpha * St
-    w, V = np.linalg.eigh(A)
-    W = V / np.sqrt(np.maximum(w, 1e-12))
-    E = Z @ W
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
-    Xn = X
-    res = {}
-    for name, M in (("lda", E), ("raw", Xn)):
-        sims = M[qry] @ M[cat].T
-        best = np.array(cat)[sims.argmax(1)]
-        res[name] = float(np.mean(lab[best] == lab[qry]))
-    res["queries"] = len(qry)
-    return res
-
-
-# ------------------------------------------------------------------------------------------
 
 def check_against_build_model(backbone, sd, imgs, paths, build_model_dir):
     """The PyTorch forward must give build_model.py's numpy s16_c80 (BN folded)."""
