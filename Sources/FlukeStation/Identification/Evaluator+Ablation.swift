@@ -16,20 +16,23 @@ extension Evaluator {
         }
     }
 
-    /// The recipes the ablation needs besides the station's, read from the same network runs: the
-    /// frozen net's pooled vector and (when the recipe averages several views) the crop's own view alone.
-    var ablationRecipes: [MatchingRecipe] {
+    private static let gridStep = "+ stride-16 grid features, projection fitted on the catalog"
+
+    /// The steps measured from vectors of their own, besides the station recipe's, read from the
+    /// same network runs: the frozen net's pooled vector and (when the recipe averages several
+    /// views) the crop's own view alone. Their vectors follow the station's, in this order.
+    var ablationSteps: [(recipe: MatchingRecipe, step: String)] {
         guard settings.recipe != .baseline else { return [] }
-        return settings.recipe.extraViews.isEmpty ? [.baseline] : [.baseline, singleViewRecipe]
+        var steps = [(MatchingRecipe.baseline, "frozen ImageNet net: pooled vector, nearest photo")]
+        if !settings.recipe.extraViews.isEmpty {
+            var singleView = settings.recipe
+            singleView.views = nil
+            singleView.verification = nil
+            steps.append((singleView, Self.gridStep))
+        }
+        return steps
     }
 
-    private var singleViewRecipe: MatchingRecipe {
-        var recipe = settings.recipe
-        recipe.views = nil
-        return recipe
-    }
-
-    /// `extracted.vectors` holds the station recipe's vectors first, then `ablationRecipes`' in order.
     func ablationRows(station: Trial, extracted: ExtractedSet, split: EvaluationSplit, usable: [Bool], encounters: [[Int]],
                       progress: (String, Int, Int) -> Void) throws -> [AblationRow]
     {
@@ -38,19 +41,11 @@ extension Evaluator {
             return try Trial(recipe: recipe, features: extracted.vectors[vectors], local: [], labels: extracted.labels,
                              split: split, keepQueries: false, files: extracted.files)
         }
-        var rows: [AblationRow] = []
-        if extracted.vectors.count > 1 {
-            rows.append(try trial(.baseline, vectors: 1)
-                .row("frozen ImageNet net: pooled vector, nearest photo", usable: nil, encounters: encounters))
+        var rows = try ablationSteps.enumerated().map { i, own in
+            try trial(own.recipe, vectors: i + 1).row(own.step, usable: nil, encounters: encounters)
         }
-        let grid = "+ stride-16 grid features, projection fitted on the catalog"
-        let views = "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
-        if extracted.vectors.count > 2 {
-            var single = singleViewRecipe
-            single.verification = nil
-            rows.append(try trial(single, vectors: 2).row(grid, usable: nil, encounters: encounters))
-        }
-        let globalStep = extracted.vectors.count > 2 ? views : grid
+        let globalStep = settings.recipe.extraViews.isEmpty
+            ? Self.gridStep : "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
         if settings.recipe.verification != nil {
             var global = settings.recipe
             global.verification = nil

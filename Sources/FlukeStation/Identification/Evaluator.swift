@@ -92,7 +92,7 @@ public struct Evaluator {
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
-        let extracted = try extractAll(csv, recipes: [settings.recipe] + (settings.ablation ? ablationRecipes : []),
+        let extracted = try extractAll(csv, recipes: [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []),
                                        progress: progress)
         let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
