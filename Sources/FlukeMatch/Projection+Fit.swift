@@ -9,10 +9,12 @@ extension Projection {
     ///
     /// 1. PCA: the `pcaDimension` largest eigenvectors of the covariance. When there are fewer
     ///    photos than dimensions the eigenproblem of the N×N Gram matrix gives the same directions
-    ///    more cheaply; otherwise the D×D covariance is accumulated block by block, so the peak
-    ///    memory stays below about three D×D Double matrices (≈ 370 MB for D = 3920; ≈ 250 MB for
-    ///    3 000 photos) plus individuals × p Doubles, whatever the number of photos. Fit in a refit
-    ///    job, not on the query path.
+    ///    more cheaply (built a slice of dimensions at a time, over at most `gramRowLimit` photos);
+    ///    otherwise, for short vectors only (D ≤ `covarianceDimensionLimit`), the D×D covariance is
+    ///    accumulated block by block. Either way the eigenproblem stays below about three
+    ///    4 096×4 096 Double matrices, whatever the number of photos; the D×p basis (193 MB for
+    ///    the station's D = 15 680) and the features themselves come on top. Fit in a refit job,
+    ///    not on the query path.
     ///    Components with a variance below 1e-10 of the largest (duplicate photos) are dropped.
     /// 2. LDA in PCA space: Sw the pooled within-individual scatter, Sb the scatter of individual
     ///    means weighted by photo count (both / N); Sw is shrunk to (1 − α)·Sw + α·tr(Sw)/p·I and the
@@ -90,6 +92,38 @@ extension Projection {
         return out
     }
 
+    /// Above this many dimensions the D×D covariance (three of them in Double: 5.9 GB at D = 15 680)
+    /// is never formed; the PCA goes through the photos' Gram matrix whatever their number.
+    static let covarianceDimensionLimit = 4096
+    /// The most photos the Gram matrix is formed over (4 096² Doubles = 128 MB): a larger catalog's
+    /// directions come from this many photos spread evenly through it; every photo still counts in
+    /// the mean and the LDA.
+    static let gramRowLimit = 4096
+    /// Dimensions per slice of the centred features in the Gram route.
+    static let gramSliceDimensions = 1024
+
+    /// Every photo, or `gramRowLimit` of them spread evenly (the same ones for the same catalog).
+    static func gramRows(_ n: Int) -> [Int] {
+        guard n > gramRowLimit else { return Array(0..<n) }
+        return (0..<gramRowLimit).map { $0 * n / gramRowLimit }
+    }
+
+    private static func dimensionSlices(_ d: Int) -> [Range<Int>] {
+        stride(from: 0, to: d, by: gramSliceDimensions).map { $0..<min(d, $0 + gramSliceDimensions) }
+    }
+
+    /// Dimensions `dimensions` of the given rows minus the mean, column-major (one photo per column).
+    private static func centredSlice(_ x: EmbeddingMatrix, mean: [Double], rows: [Int], dimensions: Range<Int>) -> [Double] {
+        let d = x.dimension, c = dimensions.count
+        var out = [Double](repeating: 0, count: c * rows.count)
+        x.values.withUnsafeBufferPointer { v in
+            for (b, r) in rows.enumerated() {
+                for (k, i) in dimensions.enumerated() { out[b * c + k] = Double(v[r * d + i]) - mean[i] }
+            }
+        }
+        return out
+    }
+
     /// Mean, unit PCA directions (column-major D×p) and the number p actually kept.
     private static func principalComponents(_ x: EmbeddingMatrix, count wanted: Int, route: PCARoute)
         throws(LinearAlgebraError) -> (mean: [Double], basis: [Double], kept: Int)
@@ -101,16 +135,29 @@ extension Projection {
         }
         for i in 0..<d { mean[i] /= Double(n) }
 
-        if route == .gram || (route == .automatic && n < d) {
-            // Gram route: G = Xc·Xcᵀ in photo space (N×N); each direction is Xcᵀ·u / √λ.
-            let a = centredBlock(x, mean: mean, rows: 0..<n)  // D×N column-major
-            var g = [Double](repeating: 0, count: n * n)
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(d), 1, a, Int32(d), 0, &g, Int32(n))
-            let (values, u) = try LAPACK.largestEigenpairs(of: &g, order: n, count: wanted)
+        if route == .gram || (route == .automatic && (n < d || d > covarianceDimensionLimit)) {
+            // Gram route: G = Xc·Xcᵀ in photo space (N×N); each direction is Xcᵀ·u / √λ. Xc is
+            // only ever held a slice of dimensions at a time (all of it in Double would be
+            // 370 MB for 3 000 photos of 15 680 values), and beyond `gramRowLimit` photos the
+            // directions come from evenly spread photos, so G stays ≤ 128 MB.
+            let rows = gramRows(n)
+            let m = rows.count
+            var g = [Double](repeating: 0, count: m * m)
+            for dims in dimensionSlices(d) {
+                let a = centredSlice(x, mean: mean, rows: rows, dimensions: dims)  // dims×M column-major
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(m), Int32(dims.count), 1, a, Int32(dims.count),
+                            1, &g, Int32(m))
+            }
+            let (values, u) = try LAPACK.largestEigenpairs(of: &g, order: m, count: min(wanted, m - 1))
             let p = keptComponents(values)
             var basis = [Double](repeating: 0, count: d * p)
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(p), Int32(n), 1,
-                        a, Int32(d), u, Int32(n), 0, &basis, Int32(d))
+            basis.withUnsafeMutableBufferPointer { b in
+                for dims in dimensionSlices(d) {
+                    let a = centredSlice(x, mean: mean, rows: rows, dimensions: dims)
+                    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(dims.count), Int32(p), Int32(m), 1,
+                                a, Int32(dims.count), u, Int32(m), 0, b.baseAddress! + dims.lowerBound, Int32(d))
+                }
+            }
             for j in 0..<p {
                 let s = 1 / values[j].squareRoot()
                 for i in 0..<d { basis[j * d + i] *= s }

@@ -25,18 +25,4 @@ public struct ViewTransform: Sendable, Hashable, Codable {
 extension MatchingRecipe {
     /// The recipe's extra views (none: the crop alone).
     public var extraViews: [ViewTransform] { views ?? [] }
-
-    /// What stored feature vectors made with this recipe are tagged with beside the model version:
-    /// vectors averaged over other views are not comparable with single-view ones, so a station
-    /// that changes its views re-embeds its catalog as for a new model. Empty for the crop alone.
-    public var featureVersionSuffix: String {
-        guard !extraViews.isEmpty else { return "" }
-        // FNV-1a over the views' description: short, stable across runs and platforms.
-        var hash: UInt32 = 2_166_136_261
-        for byte in extraViews.map({ "\($0.degrees)@\($0.zoom)" }).joined(separator: ",").utf8 {
-            hash = (hash ^ UInt32(byte)) &* 16_777_619
-        }
-        let hex = String(hash, radix: 16)
-        return "+views\(extraViews.count + 1)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
-    }
 }

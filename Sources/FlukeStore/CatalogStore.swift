@@ -95,7 +95,8 @@ public struct CatalogStore: Sendable {
     }
 
     /// Visits every catalog feature of one model version in catalog order, one row at a time
-    /// (a 10 000-photo catalog's raw vectors are 150 MB: never all in memory at once).
+    /// (a 10 000-photo catalog's raw vectors are 630 MB on the station's 14×14 grid: never all in
+    /// memory twice).
     public func forEachFeature(modelVersion: String, _ body: (Feature) throws -> Void) throws {
         try database.pool.read { db in
             let rows = try Row.fetchCursor(db, sql: """
@@ -107,21 +108,6 @@ public struct CatalogStore: Sendable {
                 """, arguments: [modelVersion])
             while let row = try rows.next() {
                 try body(Feature(catalogPhotoID: row[0], individual: row[1], sha256: row[2], vector: FloatBlob.decode(row[3])))
-            }
-        }
-    }
-
-    /// Every catalog feature of one model version, in catalog order.
-    public func features(modelVersion: String) throws -> [Feature] {
-        try database.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.individual_id, c.sha256, e.vector FROM catalog_photo c
-                JOIN embedding e ON e.catalog_photo_id = c.id
-                JOIN individual i ON i.id = c.individual_id
-                WHERE e.model_version = ? AND i.merged_into IS NULL
-                ORDER BY c.id
-                """, arguments: [modelVersion]).map { row in
-                Feature(catalogPhotoID: row[0], individual: row[1], sha256: row[2], vector: FloatBlob.decode(row[3]))
             }
         }
     }

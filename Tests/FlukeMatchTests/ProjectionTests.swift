@@ -68,6 +68,45 @@ final class ProjectionTests: XCTestCase {
         }
     }
 
+    /// The Gram route builds its matrix a slice of dimensions at a time; on vectors longer than
+    /// one slice (three slices, the last partial) it must still find the covariance's directions.
+    func testTheGramRouteOverSeveralDimensionSlicesAgreesWithTheCovariance() throws {
+        var data = SyntheticData(seed: 5)
+        let d = 2 * Projection.gramSliceDimensions + 300
+        let (x, labels) = data.clusters(individuals: 12, photosEach: 8, dimension: d, signalDimensions: 6,
+                                        noise: 0.3, nuisance: 2.0)
+        let params = Projection.Parameters(pcaDimension: 30, alpha: 0.3)
+        let viaGram = try Projection.fit(features: x, labels: labels, parameters: params, route: .gram)
+        let viaCov = try Projection.fit(features: x, labels: labels, parameters: params, route: .covariance)
+        let a = try viaGram.apply(x), b = try viaCov.apply(x)
+        var compared = 0
+        for i in stride(from: 0, to: x.count, by: 3) {
+            for j in stride(from: 1, to: x.count, by: 5) {
+                let ca = zip(a.row(i), a.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                let cb = zip(b.row(i), b.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                XCTAssertEqual(ca, cb, accuracy: 2e-3)
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 500)
+    }
+
+    /// A large catalog's PCA runs on evenly spread photos: at most the limit, the first photo
+    /// included, strictly increasing, and the same ones every time.
+    func testALargeCatalogsPCAPhotosAreSpreadEvenlyAndCapped() {
+        XCTAssertEqual(Projection.gramRows(10), Array(0..<10))
+        XCTAssertEqual(Projection.gramRows(Projection.gramRowLimit), Array(0..<Projection.gramRowLimit))
+        let n = 3 * Projection.gramRowLimit + 17
+        let rows = Projection.gramRows(n)
+        XCTAssertEqual(rows.count, Projection.gramRowLimit)
+        XCTAssertEqual(rows.first, 0)
+        XCTAssertLessThan(rows.last!, n)
+        let step = (n + Projection.gramRowLimit - 1) / Projection.gramRowLimit
+        XCTAssertGreaterThanOrEqual(rows.last!, n - step, "the spread reaches the end of the catalog")
+        XCTAssertTrue(zip(rows, rows.dropFirst()).allSatisfy { $1 - $0 >= 3 }, "no photo twice, none bunched")
+        XCTAssertEqual(rows, Projection.gramRows(n))
+    }
+
     func testRoundTripsThroughBytes() throws {
         let d = Self.nuisanceClusters()
         let p = try Projection.fit(features: d.train, labels: d.trainLabels,

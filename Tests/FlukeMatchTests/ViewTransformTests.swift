@@ -22,6 +22,21 @@ final class ViewTransformTests: XCTestCase {
         XCTAssertTrue(recipe.featureVersionSuffix.hasPrefix(prefix))
     }
 
+    /// Vectors pooled on another grid are another length: the version names the grid, except
+    /// the historical 7×7 one (catalogs embedded before the grid changed keep their version).
+    func testTheFeatureVersionSuffixNamesAGridOtherThanTheHistoricalOne() {
+        var recipe = MatchingRecipe.compact
+        XCTAssertEqual(recipe.grid, MatchingRecipe.historicalGrid)
+        XCTAssertEqual(recipe.featureVersionSuffix, "")
+        recipe.grid = 14
+        XCTAssertEqual(recipe.featureVersionSuffix, "+grid14")
+        recipe.views = ViewTransform.standard
+        var sevenWithViews = recipe
+        sevenWithViews.grid = 7
+        XCTAssertEqual(recipe.featureVersionSuffix, "+grid14" + sevenWithViews.featureVersionSuffix)
+        XCTAssertTrue(sevenWithViews.featureVersionSuffix.hasPrefix("+views5-"))
+    }
+
     /// Recipes stored with a fitted catalog before views existed still decode: as the crop alone.
     func testARecipeStoredBeforeViewsDecodesAsTheCropAlone() throws {
         var old = MatchingRecipe.compact

@@ -1,4 +1,6 @@
 import FlukeFixtures
+import FlukeMatch
+import FlukeStation
 import Foundation
 import XCTest
 
@@ -89,12 +91,13 @@ final class EvaluationReportTests: XCTestCase {
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["ablation"] as? [[String: Any]])
         let steps = rows.compactMap { $0["step"] as? String }
-        XCTAssertEqual(steps.count, 5, "\(steps)")
+        XCTAssertEqual(steps.count, 6, "\(steps)")
         XCTAssertTrue(steps[0].hasPrefix("frozen ImageNet net"), "\(steps)")
         XCTAssertTrue(steps[1].contains("grid features"), "\(steps)")
         XCTAssertTrue(steps[2].contains("views averaged"), "\(steps)")
-        XCTAssertTrue(steps[3].contains("geometric verification"), "\(steps)")
-        XCTAssertTrue(steps[4].contains("unusable photos"), "\(steps)")
+        XCTAssertTrue(steps[3].contains("pooled \(MatchingRecipe.stationGrid)×\(MatchingRecipe.stationGrid) instead of 7×7"), "\(steps)")
+        XCTAssertTrue(steps[4].contains("geometric verification"), "\(steps)")
+        XCTAssertTrue(steps[5].contains("unusable photos"), "\(steps)")
         let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
         let last = try XCTUnwrap(rows.last?["metrics"] as? [String: Any])
         for key in ["map5", "top1", "top5", "newPrecision", "newRecall"] {

@@ -30,11 +30,16 @@ final class FeatureViewsTests: XCTestCase {
         XCTAssertEqual(one, try alone.extract(from: image, crop: .fluke).vectors[0], "one run serves both recipes")
         XCTAssertEqual(norm(multi), 1, accuracy: 1e-4)
         let agreement = cosine(multi, one)
-        XCTAssertGreaterThan(agreement, 0.8, "the views are looks at the same fluke")
+        let other = try PhotoDecoder.decode(try FixturePhoto(width: 640, height: 480, individualSeed: 4, sceneSeed: 9).jpegBytes())
+        let otherWhale = cosine(multi, try both.extract(from: other, crop: .fluke).vectors[1])
+        XCTAssertGreaterThan(agreement, 0.7, "the views are looks at the same fluke")
+        XCTAssertGreaterThan(agreement, otherWhale + 0.05, "nearer the crop alone than another whale's crop is")
         XCTAssertLessThan(agreement, 0.999, "and they add something the crop alone does not have")
 
         XCTAssertEqual(both.featureVersion, package.version + MatchingRecipe.station.featureVersionSuffix)
-        XCTAssertEqual(alone.featureVersion, package.version)
+        XCTAssertEqual(alone.featureVersion, package.version + "+grid\(MatchingRecipe.stationGrid)",
+                       "the station's whole 14×14 map is another feature space than the historical 7×7 grid")
+        XCTAssertEqual(multi.count, 80 * MatchingRecipe.stationGrid * MatchingRecipe.stationGrid)
         XCTAssertGreaterThan(both.lastEmbedSeconds, 0)
     }
 }

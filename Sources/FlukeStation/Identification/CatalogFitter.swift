@@ -20,14 +20,19 @@ public struct CatalogFitter: Sendable {
 
     public func refit(modelVersion: String, recipe: MatchingRecipe) throws -> Summary {
         let start = Date()
-        let features = try store.features(modelVersion: modelVersion)
-        guard let first = features.first else { throw IdentificationError.noCatalog(modelVersion) }
-        var matrix = EmbeddingMatrix(dimension: first.vector.count)
-        for f in features { matrix.append(f.vector) }
-        let labels = features.map(\.individual)
-        // Read per simulated comparison rather than all at once: ~19 KB a photo would be 190 MB
-        // for a 10 000-photo catalog, too much to hold on a small board during a refit.
-        let ids = features.map(\.catalogPhotoID)
+        // Streamed straight into the matrix: the raw vectors (63 KB a photo on the station's 14×14
+        // grid) are held once, not also as rows on the way.
+        var matrix: EmbeddingMatrix?
+        var labels: [String] = [], ids: [Int64] = []
+        try store.forEachFeature(modelVersion: modelVersion) { feature in
+            if matrix == nil { matrix = EmbeddingMatrix(dimension: feature.vector.count) }
+            matrix!.append(feature.vector)
+            labels.append(feature.individual)
+            ids.append(feature.catalogPhotoID)
+        }
+        guard let matrix else { throw IdentificationError.noCatalog(modelVersion) }
+        // Local features are read per simulated comparison rather than all at once: ~19 KB a photo
+        // would be 190 MB for a 10 000-photo catalog, too much to hold on a small board during a refit.
         let store = self.store
         let local: LocalFeatureLookup = { row in
             (try? store.localFeatures(catalogPhotoID: ids[row])).flatMap { $0 }.flatMap { try? LocalFeatures(blob: $0) }
@@ -36,7 +41,7 @@ public struct CatalogFitter: Sendable {
         let fitted = CatalogStore.FittedModel(
             modelVersion: modelVersion, recipeJSON: recipe.json, projection: fit.projection.map { Data($0.serialized()) },
             thresholdNew: Double(fit.calibration.policy.newThreshold), thresholdMatch: Double(fit.calibration.policy.matchThreshold),
-            simulatedMAP5: fit.calibration.simulatedMAP5, catalogPhotos: features.count, individuals: Set(labels).count)
+            simulatedMAP5: fit.calibration.simulatedMAP5, catalogPhotos: labels.count, individuals: Set(labels).count)
         try store.save(fitted)
         return Summary(fitted: fitted, knownQueries: fit.calibration.knownQueries, newQueries: fit.calibration.newQueries,
                        seconds: Date().timeIntervalSince(start))

@@ -14,6 +14,8 @@ public struct CatalogIndex: Sendable {
     public let projection: Projection?
     public let gallery: Gallery
     public let policy: DecisionPolicy
+    /// What the fit recorded, without the serialized projection (parsed into `projection`; the
+    /// bytes would double its memory, 24 MB on the station's recipe).
     public let fitted: CatalogStore.FittedModel
     /// Re-ranks the leaders when the recipe verifies; catalog features are read from the store
     /// per candidate (a few small rows per query) rather than held in memory.
@@ -22,9 +24,10 @@ public struct CatalogIndex: Sendable {
 
     /// Builds the index from the store (nil when the catalog has not been fitted for this model).
     public static func load(store: CatalogStore, modelVersion: String, overrides: ThresholdOverrides = .init()) throws -> CatalogIndex? {
-        guard let fitted = try store.fittedModel(version: modelVersion) else { return nil }
+        guard var fitted = try store.fittedModel(version: modelVersion) else { return nil }
         let recipe = try JSONDecoder().decode(MatchingRecipe.self, from: Data(fitted.recipeJSON.utf8))
         let projection = try fitted.projection.map { try Projection(serialized: [UInt8]($0)) }
+        fitted.projection = nil
         var rows: EmbeddingMatrix?
         var individuals: [String] = [], keys: [String] = []
         try store.forEachFeature(modelVersion: modelVersion) { f in

@@ -18,17 +18,45 @@ extension Evaluator {
 
     private static let gridStep = "+ stride-16 grid features, projection fitted on the catalog"
 
+    private var viewsStep: String {
+        "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
+    }
+
+    private var finerGridStep: String {
+        let grid = settings.recipe.grid ?? MatchingRecipe.historicalGrid
+        let alpha = settings.recipe.projection.map { String(format: ", LDA α %.2g", $0.alpha) } ?? ""
+        return grid == MatchingRecipe.historicalGrid ? "+ projection\(alpha)" : "+ the map pooled \(grid)×\(grid) instead of 7×7\(alpha)"
+    }
+
+    /// The station recipe on the historical 7×7 grid and compact projection (with its views, or not).
+    private func coarse(views: [ViewTransform]?) -> MatchingRecipe {
+        var recipe = settings.recipe
+        recipe.grid = MatchingRecipe.historicalGrid
+        recipe.projection = MatchingRecipe.compact.projection
+        recipe.views = views
+        recipe.verification = nil
+        return recipe
+    }
+
+    /// Whether the recipe differs from its 7×7 form by its grid or projection (a step of its own).
+    private var hasFinerGridStep: Bool {
+        var global = settings.recipe
+        global.verification = nil
+        return settings.recipe.projection != nil && global != coarse(views: settings.recipe.views)
+    }
+
     /// The steps measured from vectors of their own, besides the station recipe's, read from the
-    /// same network runs: the frozen net's pooled vector and (when the recipe averages several
-    /// views) the crop's own view alone. Their vectors follow the station's, in this order.
+    /// same network runs: the frozen net's pooled vector, the crop's own view alone on the 7×7
+    /// grid (when the recipe averages several views or pools finer), and the views on the 7×7
+    /// grid (when it does both). Their vectors follow the station's, in this order.
     var ablationSteps: [(recipe: MatchingRecipe, step: String)] {
         guard settings.recipe != .baseline else { return [] }
         var steps = [(MatchingRecipe.baseline, "frozen ImageNet net: pooled vector, nearest photo")]
-        if !settings.recipe.extraViews.isEmpty {
-            var singleView = settings.recipe
-            singleView.views = nil
-            singleView.verification = nil
-            steps.append((singleView, Self.gridStep))
+        if !settings.recipe.extraViews.isEmpty || hasFinerGridStep {
+            steps.append((coarse(views: nil), Self.gridStep))
+        }
+        if !settings.recipe.extraViews.isEmpty && hasFinerGridStep {
+            steps.append((coarse(views: settings.recipe.views), viewsStep))
         }
         return steps
     }
@@ -44,8 +72,7 @@ extension Evaluator {
         var rows = try ablationSteps.enumerated().map { i, own in
             try trial(own.recipe, vectors: i + 1).row(own.step, usable: nil, encounters: encounters)
         }
-        let globalStep = settings.recipe.extraViews.isEmpty
-            ? Self.gridStep : "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
+        let globalStep = hasFinerGridStep ? finerGridStep : settings.recipe.extraViews.isEmpty ? Self.gridStep : viewsStep
         if settings.recipe.verification != nil {
             var global = settings.recipe
             global.verification = nil
