@@ -133,9 +133,17 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func fittedModel(version: String) throws -> FittedModel? {
+    /// The fitted state for one model version. `includingProjection` false leaves `projection` nil:
+    /// the serialized projection is 24 MB on the station's recipe, too much to read for a
+    /// threshold or a timestamp (the daemon checks for refits every 5 s).
+    public func fittedModel(version: String, includingProjection: Bool = true) throws -> FittedModel? {
         try database.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM catalog_model WHERE model_version = ?", arguments: [version]) else {
+            let columns = """
+                model_version, recipe, \(includingProjection ? "projection" : "NULL AS projection"), threshold_new,
+                threshold_match, simulated_map5, catalog_photos, individuals, fitted_at
+                """
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM catalog_model WHERE model_version = ?",
+                                             arguments: [version]) else {
                 return nil
             }
             return FittedModel(modelVersion: row["model_version"], recipeJSON: row["recipe"], projection: row["projection"],

@@ -79,7 +79,7 @@ struct CatalogStatsCommand: ParsableCommand {
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let store = CatalogStore(database: database)
         let counts = try store.counts()
-        let fitted = try store.fittedModel(version: package.featureVersion())
+        let fitted = try store.fittedModel(version: package.featureVersion(), includingProjection: false)
         let overridden = config.thresholdNew != nil || config.thresholdMatch != nil
         let stats = Stats(individuals: counts.individuals, photos: counts.photos, modelVersion: package.featureVersion(), fitted: fitted != nil,
                           thresholdNew: config.thresholdNew ?? fitted?.thresholdNew,

@@ -73,7 +73,7 @@ public struct CatalogImporter {
         s.individuals = counts.individuals
         s.catalogPhotos = counts.photos
         s.modelVersion = package.featureVersion(recipe)
-        let existing = try store.fittedModel(version: package.featureVersion(recipe))
+        let existing = try store.fittedModel(version: package.featureVersion(recipe), includingProjection: false)
         if s.added > 0 || existing == nil, counts.photos > 0 {
             let fit = try CatalogFitter(store: store).refit(modelVersion: package.featureVersion(recipe), recipe: recipe)
             s.thresholdNew = fit.fitted.thresholdNew

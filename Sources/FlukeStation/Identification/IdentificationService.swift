@@ -45,12 +45,12 @@ public final class IdentificationService: Sendable {
     /// Loads the index when the catalog was (re)fitted since the last load. Returns true when it changed.
     @discardableResult
     public func refreshIfChanged() throws -> Bool {
-        let fitted = try store.fittedModel(version: featureVersion)
+        let fitted = try store.fittedModel(version: featureVersion, includingProjection: false)
         guard fitted?.fittedAt != loadedFittedAt.withLock({ $0 }) else { return false }
         let fresh = try CatalogIndex.load(store: store, modelVersion: featureVersion, overrides: overrides)
         index.withLock { $0 = fresh }
         loadedFittedAt.withLock { $0 = fitted?.fittedAt }
-        // Loading streamed every raw catalog vector (15 KB each) through the allocator; give
+        // Loading streamed every raw catalog vector (63 KB each on the 14×14 grid) through the allocator; give
         // those pages back to the system instead of keeping them as the daemon's resident memory.
         PhotoDecoder.releaseFreeMemory()
         return true

@@ -194,7 +194,7 @@ struct ReviewRoutes: Sendable {
 
     /// The thresholds identification used: the operator's overrides, else the catalog's calibration.
     private func thresholds(model: String?) throws -> (new: Double, match: Double)? {
-        let fitted = try model.flatMap { try CatalogStore(database: database).fittedModel(version: $0) }
+        let fitted = try model.flatMap { try CatalogStore(database: database).fittedModel(version: $0, includingProjection: false) }
         guard let new = config.thresholdNew ?? fitted?.thresholdNew, let match = config.thresholdMatch ?? fitted?.thresholdMatch else { return nil }
         return (new, match)
     }

@@ -29,7 +29,7 @@ struct CatalogRefit: Sendable {
         }
         for version in versions {
             do {
-                let recipe = try store.fittedModel(version: version).map {
+                let recipe = try store.fittedModel(version: version, includingProjection: false).map {
                     try JSONDecoder().decode(MatchingRecipe.self, from: Data($0.recipeJSON.utf8))
                 } ?? .station
                 let fit = try CatalogFitter(store: store).refit(modelVersion: version, recipe: recipe)
