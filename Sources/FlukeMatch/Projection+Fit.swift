@@ -82,14 +82,7 @@ extension Projection {
     /// Rows r0..<r1 of the features minus the mean, as a column-major D×b Double block (= row-major
     /// b×D: one photo per column).
     private static func centredBlock(_ x: EmbeddingMatrix, mean: [Double], rows: Range<Int>) -> [Double] {
-        let d = x.dimension
-        var out = [Double](repeating: 0, count: d * rows.count)
-        x.values.withUnsafeBufferPointer { v in
-            for (b, r) in rows.enumerated() {
-                for i in 0..<d { out[b * d + i] = Double(v[r * d + i]) - mean[i] }
-            }
-        }
-        return out
+        centredSlice(x, mean: mean, rows: Array(rows), dimensions: 0..<x.dimension)
     }
 
     /// Above this many dimensions the D×D covariance (three of them in Double: 5.9 GB at D = 15 680)
@@ -118,7 +111,8 @@ extension Projection {
         var out = [Double](repeating: 0, count: c * rows.count)
         x.values.withUnsafeBufferPointer { v in
             for (b, r) in rows.enumerated() {
-                for (k, i) in dimensions.enumerated() { out[b * c + k] = Double(v[r * d + i]) - mean[i] }
+                let first = r * d + dimensions.lowerBound
+                for k in 0..<c { out[b * c + k] = Double(v[first + k]) - mean[dimensions.lowerBound + k] }
             }
         }
         return out
