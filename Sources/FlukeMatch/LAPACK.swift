@@ -34,15 +34,13 @@ enum LAPACK {
                 &isuppz, &work, &lwork, &iwork, &liwork, &info, 1, 1, 1)
         if info < 0 { throw .invalidArgument(routine: "dsyevr", info: Int(info)) }
         if info > 0 || Int(found) != count { throw .eigensolverFailed(routine: "dsyevr", info: Int(info)) }
-        // LAPACK returns ascending order; reverse to largest first.
-        var values = [Double](repeating: 0, count: count)
-        var vectors = [Double](repeating: 0, count: n * count)
-        for j in 0..<count {
-            let src = count - 1 - j
-            values[j] = w[src]
-            for i in 0..<n { vectors[j * n + i] = z[src * n + i] }
+        // LAPACK returns ascending order; reverse to largest first, in place (z can be 50 MB).
+        let values = Array(w[0..<count].reversed())
+        for j in 0..<(count / 2) {
+            let other = count - 1 - j
+            for i in 0..<n { z.swapAt(j * n + i, other * n + i) }
         }
-        return (values, vectors)
+        return (values, z)
     }
 
     /// Cholesky factor U (upper, a = UᵀU) in place; the strict lower triangle is zeroed so the

@@ -24,7 +24,17 @@ extension Projection {
     public static func fit(features: EmbeddingMatrix, labels: [String], parameters: Parameters = Parameters())
         throws(ProjectionError) -> Projection
     {
-        try fit(features: features, labels: labels, parameters: parameters, route: .automatic)
+        try fit(features: features, rows: Array(0..<features.count), labels: labels, parameters: parameters,
+                route: .automatic)
+    }
+
+    /// Fits on the given rows of `features` only, in that order, with one label per row, without
+    /// copying them: calibration fits five folds of a catalog whose raw vectors may hold 300 MB, and
+    /// a copy of 80% of them for each fold would be most of a board's memory.
+    public static func fit(features: EmbeddingMatrix, rows: [Int], labels: [String],
+                           parameters: Parameters = Parameters()) throws(ProjectionError) -> Projection
+    {
+        try fit(features: features, rows: rows, labels: labels, parameters: parameters, route: .automatic)
     }
 
     /// How the PCA eigenproblem is set up; tests force each route to check they agree.
@@ -33,8 +43,16 @@ extension Projection {
     static func fit(features: EmbeddingMatrix, labels: [String], parameters: Parameters, route: PCARoute)
         throws(ProjectionError) -> Projection
     {
+        try fit(features: features, rows: Array(0..<features.count), labels: labels, parameters: parameters,
+                route: route)
+    }
+
+    static func fit(features: EmbeddingMatrix, rows: [Int], labels: [String], parameters: Parameters,
+                    route: PCARoute) throws(ProjectionError) -> Projection
+    {
         try parameters.validate()
-        let n = features.count, d = features.dimension
+        precondition(rows.allSatisfy { $0 >= 0 && $0 < features.count }, "a fitting row lies outside the features")
+        let n = rows.count, d = features.dimension
         guard labels.count == n else { throw .labelsDoNotMatchRows(rows: n, labels: labels.count) }
         guard n >= 3 else { throw .tooFewRows(n) }
         var classOf: [String: Int] = [:]
@@ -47,10 +65,10 @@ extension Projection {
         guard classCount >= 2 else { throw .tooFewIndividuals(classCount) }
 
         let (mean, basis, p) = try linearAlgebra { () throws(LinearAlgebraError) in
-            try principalComponents(features, count: min(parameters.pcaDimension, n - 1, d), route: route)
+            try principalComponents(features, rows: rows, count: min(parameters.pcaDimension, n - 1, d), route: route)
         }
-        let stats = scatterStatistics(features, mean: mean, basis: basis, components: p, classIndex: classIndex,
-                                      classCount: classCount)
+        let stats = scatterStatistics(features, rows: rows, mean: mean, basis: basis, components: p,
+                                      classIndex: classIndex, classCount: classCount)
         let k = min(parameters.outputDimension ?? p, p)
         let v = try linearAlgebra { () throws(LinearAlgebraError) in
             try discriminantDirections(stats, rows: n, components: p, classCount: classCount,
@@ -79,10 +97,10 @@ extension Projection {
         }
     }
 
-    /// Rows r0..<r1 of the features minus the mean, as a column-major D×b Double block (= row-major
+    /// The given rows of the features minus the mean, as a column-major D×b Double block (= row-major
     /// b×D: one photo per column).
-    private static func centredBlock(_ x: EmbeddingMatrix, mean: [Double], rows: Range<Int>) -> [Double] {
-        centredSlice(x, mean: mean, rows: Array(rows), dimensions: 0..<x.dimension)
+    private static func centredBlock(_ x: EmbeddingMatrix, mean: [Double], rows: ArraySlice<Int>) -> [Double] {
+        centredSlice(x, mean: mean, rows: rows, dimensions: 0..<x.dimension)
     }
 
     /// Above this many dimensions the D×D covariance (three of them in Double: 5.9 GB at D = 15 680)
@@ -106,7 +124,9 @@ extension Projection {
     }
 
     /// Dimensions `dimensions` of the given rows minus the mean, column-major (one photo per column).
-    private static func centredSlice(_ x: EmbeddingMatrix, mean: [Double], rows: [Int], dimensions: Range<Int>) -> [Double] {
+    private static func centredSlice(_ x: EmbeddingMatrix, mean: [Double], rows: some Collection<Int>,
+                                     dimensions: Range<Int>) -> [Double]
+    {
         let d = x.dimension, c = dimensions.count
         var out = [Double](repeating: 0, count: c * rows.count)
         x.values.withUnsafeBufferPointer { v in
@@ -119,13 +139,14 @@ extension Projection {
     }
 
     /// Mean, unit PCA directions (column-major D×p) and the number p actually kept.
-    private static func principalComponents(_ x: EmbeddingMatrix, count wanted: Int, route: PCARoute)
+    private static func principalComponents(_ x: EmbeddingMatrix, rows fitted: [Int], count wanted: Int,
+                                            route: PCARoute)
         throws(LinearAlgebraError) -> (mean: [Double], basis: [Double], kept: Int)
     {
-        let n = x.count, d = x.dimension
+        let n = fitted.count, d = x.dimension
         var mean = [Double](repeating: 0, count: d)
         x.values.withUnsafeBufferPointer { v in
-            for r in 0..<n { for i in 0..<d { mean[i] += Double(v[r * d + i]) } }
+            for r in fitted { for i in 0..<d { mean[i] += Double(v[r * d + i]) } }
         }
         for i in 0..<d { mean[i] /= Double(n) }
 
@@ -134,7 +155,7 @@ extension Projection {
             // only ever held a slice of dimensions at a time (all of it in Double would be
             // 370 MB for 3 000 photos of 15 680 values), and beyond `gramRowLimit` photos the
             // directions come from evenly spread photos, so G stays ≤ 128 MB.
-            let rows = gramRows(n)
+            let rows = gramRows(n).map { fitted[$0] }
             let m = rows.count
             var g = [Double](repeating: 0, count: m * m)
             for dims in dimensionSlices(d) {
@@ -143,6 +164,7 @@ extension Projection {
                             1, &g, Int32(m))
             }
             let (values, u) = try LAPACK.largestEigenpairs(of: &g, order: m, count: min(wanted, m - 1))
+            g = []  // 128 MB at the row limit, not needed while the basis is built
             let p = keptComponents(values)
             var basis = [Double](repeating: 0, count: d * p)
             basis.withUnsafeMutableBufferPointer { b in
@@ -163,7 +185,7 @@ extension Projection {
             var r0 = 0
             while r0 < n {
                 let r1 = min(n, r0 + fitBlockRows)
-                let a = centredBlock(x, mean: mean, rows: r0..<r1)
+                let a = centredBlock(x, mean: mean, rows: fitted[r0..<r1])
                 cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(r1 - r0), 1, a, Int32(d),
                             1, &c, Int32(d))
                 r0 = r1
@@ -189,10 +211,10 @@ extension Projection {
         var counts: [Double]
     }
 
-    private static func scatterStatistics(_ x: EmbeddingMatrix, mean: [Double], basis: [Double], components p: Int,
-                                          classIndex: [Int], classCount: Int) -> ScatterStatistics
+    private static func scatterStatistics(_ x: EmbeddingMatrix, rows: [Int], mean: [Double], basis: [Double],
+                                          components p: Int, classIndex: [Int], classCount: Int) -> ScatterStatistics
     {
-        let n = x.count, d = x.dimension
+        let n = rows.count, d = x.dimension
         var stats = ScatterStatistics(total: [Double](repeating: 0, count: p * p),
                                       classSums: [Double](repeating: 0, count: classCount * p),
                                       counts: [Double](repeating: 0, count: classCount))
@@ -200,7 +222,7 @@ extension Projection {
         var r0 = 0
         while r0 < n {
             let r1 = min(n, r0 + fitBlockRows), b = r1 - r0
-            let a = centredBlock(x, mean: mean, rows: r0..<r1)
+            let a = centredBlock(x, mean: mean, rows: rows[r0..<r1])
             // z block: column-major p×b = basisᵀ (p×D) · a (D×b).
             cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(b), Int32(d), 1,
                         basis, Int32(d), a, Int32(d), 0, &z, Int32(p))

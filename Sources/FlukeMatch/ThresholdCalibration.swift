@@ -182,7 +182,7 @@ public enum ThresholdCalibration {
     {
         let rows = (0..<features.count).filter(training)
         do {
-            let fitted = try Projection.fit(features: features.selecting(rows: rows), labels: rows.map { labels[$0] },
+            let fitted = try Projection.fit(features: features, rows: rows, labels: rows.map { labels[$0] },
                                             parameters: projection)
             return try makeGallery(try fitted.apply(features), labels: labels, keys: keys, aggregation: aggregation)
         } catch let error as ProjectionError {

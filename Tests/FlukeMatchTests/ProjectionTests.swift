@@ -107,6 +107,25 @@ final class ProjectionTests: XCTestCase {
         XCTAssertEqual(rows, Projection.gramRows(n))
     }
 
+    /// Calibration fits each fold on row indices instead of a copy of the rows; the two must give
+    /// the same projection bit for bit, on both PCA routes, rows out of order included.
+    func testFittingOnChosenRowsEqualsFittingOnACopyOfThem() throws {
+        let d = Self.nuisanceClusters()
+        let rows = (0..<d.train.count).filter { $0 % 5 != 2 }.reversed().map { $0 }
+        let labels = rows.map { d.trainLabels[$0] }
+        let params = Projection.Parameters(pcaDimension: 40, alpha: 0.3, outputDimension: 12)
+        for route in [Projection.PCARoute.gram, .covariance] {
+            let onRows = try Projection.fit(features: d.train, rows: rows, labels: labels, parameters: params, route: route)
+            let onCopy = try Projection.fit(features: d.train.selecting(rows: rows), labels: labels, parameters: params,
+                                            route: route)
+            XCTAssertEqual(onRows.trainingRows, rows.count)
+            XCTAssertEqual(try onRows.apply(d.test), try onCopy.apply(d.test), "route \(route)")
+        }
+        XCTAssertNotEqual(try Projection.fit(features: d.train, labels: d.trainLabels, parameters: params).apply(d.test),
+                          try Projection.fit(features: d.train, rows: rows, labels: labels, parameters: params).apply(d.test),
+                          "leaving rows out must change the fit, or this test compares nothing")
+    }
+
     func testRoundTripsThroughBytes() throws {
         let d = Self.nuisanceClusters()
         let p = try Projection.fit(features: d.train, labels: d.trainLabels,
