@@ -34,6 +34,12 @@ public struct EmbeddingMatrix: Sendable, Equatable {
 
     public func row(_ i: Int) -> ArraySlice<Float> { values[(i * dimension)..<((i + 1) * dimension)] }
 
+    /// Room for `rows` rows in all, so appending them never reallocates: growing by doubling would
+    /// hold the old and the new buffer at once, twice a large catalog's vectors for a moment.
+    public mutating func reserveCapacity(rows: Int) {
+        values.reserveCapacity(rows * dimension)
+    }
+
     public mutating func append(_ row: some Collection<Float>) {
         precondition(row.count == dimension, "row has \(row.count) values, the matrix \(dimension)")
         values.append(contentsOf: row)

@@ -91,6 +91,48 @@ final class ProjectionTests: XCTestCase {
         XCTAssertGreaterThan(compared, 500)
     }
 
+    /// The Gram route never forms its D×p basis. Its scores, for photos inside the Gram matrix and
+    /// for those a large catalog leaves outside it, and its weights must still be what that basis,
+    /// spelled out here, gives.
+    func testTheGramRoutesScoresAndWeightsEqualItsBasisSpelledOut() throws {
+        let x = Self.nuisanceClusters().train  // 300 photos × 64 values
+        let n = x.count, dim = x.dimension
+        let fitted = Array((0..<n).reversed())
+        let axes = try Projection.principalAxes(x, rows: fitted, count: 20, route: .gram, rowLimit: 120)
+        guard case .gram(let rows, let u, let values) = axes.form else { return XCTFail("expected the Gram route") }
+        let m = rows.count, p = axes.count
+        XCTAssertEqual(m, 120)
+        XCTAssertEqual(p, 20)
+        func centred(_ r: Int, _ i: Int) -> Double { Double(x.values[r * dim + i]) - axes.mean[i] }
+        // Direction j = Σ over the Gram photos of (x_r − mean)·u_j[r] / √λ_j: a unit vector.
+        var basis = [Double](repeating: 0, count: dim * p)
+        for j in 0..<p {
+            for (c, r) in rows.enumerated() {
+                let w = u[j * m + c] / values[j].squareRoot()
+                for i in 0..<dim { basis[j * dim + i] += centred(r, i) * w }
+            }
+            let norm = (0..<dim).reduce(0.0) { $0 + basis[j * dim + $1] * basis[j * dim + $1] }
+            XCTAssertEqual(norm, 1, accuracy: 1e-9, "direction \(j)")
+        }
+        let z = axes.scores(x, rows: fitted[...])
+        let inGram = Set(rows)
+        XCTAssertEqual(fitted.filter { !inGram.contains($0) }.count, n - m, "photos outside the Gram matrix are scored too")
+        for (b, r) in fitted.enumerated() {
+            for j in 0..<p {
+                let expected = (0..<dim).reduce(0.0) { $0 + basis[j * dim + $1] * centred(r, $1) }
+                XCTAssertEqual(z[b * p + j], expected, accuracy: 1e-9, "photo \(r), component \(j)")
+            }
+        }
+        let v = (0..<(p * 3)).map { Double($0 % 7) - 3 }
+        let t = axes.weights(x, times: v, columns: 3)
+        for c in 0..<3 {
+            for i in 0..<dim {
+                let expected = (0..<p).reduce(0.0) { $0 + basis[$1 * dim + i] * v[c * p + $1] }
+                XCTAssertEqual(t[c * dim + i], expected, accuracy: 1e-9)
+            }
+        }
+    }
+
     /// A large catalog's PCA runs on evenly spread photos: at most the limit, the first photo
     /// included, strictly increasing, and the same ones every time.
     func testALargeCatalogsPCAPhotosAreSpreadEvenlyAndCapped() {

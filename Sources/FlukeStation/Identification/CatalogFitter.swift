@@ -20,12 +20,17 @@ public struct CatalogFitter: Sendable {
 
     public func refit(modelVersion: String, recipe: MatchingRecipe) throws -> Summary {
         let start = Date()
-        // Streamed straight into the matrix: the raw vectors (63 KB a photo on the station's 14×14
-        // grid) are held once, not also as rows on the way.
+        // Streamed straight into the matrix, sized for every catalog photo up front: the raw vectors
+        // (63 KB a photo on the station's 14×14 grid) are held once, not also as rows on the way or
+        // twice while a growing buffer is copied.
+        let photos = try store.counts().photos
         var matrix: EmbeddingMatrix?
         var labels: [String] = [], ids: [Int64] = []
         try store.forEachFeature(modelVersion: modelVersion) { feature in
-            if matrix == nil { matrix = EmbeddingMatrix(dimension: feature.vector.count) }
+            if matrix == nil {
+                matrix = EmbeddingMatrix(dimension: feature.vector.count)
+                matrix!.reserveCapacity(rows: photos)
+            }
             matrix!.append(feature.vector)
             labels.append(feature.individual)
             ids.append(feature.catalogPhotoID)
