@@ -18,6 +18,19 @@ struct PrincipalAxes {
     /// p, the components kept.
     let count: Int
     let form: Form
+    /// Gram route: each Gram photo's column in U, by its row in the features (empty otherwise).
+    private let gramColumn: [Int: Int]
+
+    init(mean: [Double], count: Int, form: Form) {
+        self.mean = mean
+        self.count = count
+        self.form = form
+        var column: [Int: Int] = [:]
+        if case .gram(let rows, _, _) = form {
+            for (j, r) in rows.enumerated() { column[r] = j }
+        }
+        gramColumn = column
+    }
 
     /// PCA scores z = basisᵀ·(x − mean) of the given photos, column-major p×b.
     ///
@@ -34,11 +47,9 @@ struct PrincipalAxes {
                         basis, Int32(d), a, Int32(d), 0, &z, Int32(p))
         case .gram(let rows, let u, let values):
             let m = rows.count
-            var column: [Int: Int] = [:]
-            for (j, r) in rows.enumerated() { column[r] = j }
             var others: [(position: Int, row: Int)] = []
             for (i, r) in block.enumerated() {
-                guard let j = column[r] else { others.append((i, r)); continue }
+                guard let j = gramColumn[r] else { others.append((i, r)); continue }
                 for l in 0..<p { z[i * p + l] = values[l].squareRoot() * u[l * m + j] }
             }
             guard !others.isEmpty else { break }

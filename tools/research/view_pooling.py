@@ -83,15 +83,22 @@ def station_grid(x14, grid):
 
 
 COMPACT = dict(pca_dim=1536, alpha=0.3, out_dim=384)
+
+
+def compact(**changes):
+    """The compact projection with some of its settings changed."""
+    return dict(COMPACT, **changes)
+
+
 # (name, pooling kinds concatenated, projection parameters)
 CANDIDATES = [
     ("station until 2026-12-01: s16 7x7, compact", ["s16_7"], COMPACT),
-    ("s16 7x7, a 0.1 384", ["s16_7"], dict(pca_dim=1536, alpha=0.1, out_dim=384)),
-    ("s16 7x7, a 0.2 384", ["s16_7"], dict(pca_dim=1536, alpha=0.2, out_dim=384)),
-    ("s16 7x7, a 0.5 384", ["s16_7"], dict(pca_dim=1536, alpha=0.5, out_dim=384)),
-    ("s16 7x7, pca 1024 a 0.3 384", ["s16_7"], dict(pca_dim=1024, alpha=0.3, out_dim=384)),
-    ("s16 7x7, a 0.3 256", ["s16_7"], dict(pca_dim=1536, alpha=0.3, out_dim=256)),
-    ("s16 7x7, a 0.3 512", ["s16_7"], dict(pca_dim=1536, alpha=0.3, out_dim=512)),
+    ("s16 7x7, a 0.1 384", ["s16_7"], compact(alpha=0.1)),
+    ("s16 7x7, a 0.2 384", ["s16_7"], compact(alpha=0.2)),
+    ("s16 7x7, a 0.5 384", ["s16_7"], compact(alpha=0.5)),
+    ("s16 7x7, pca 1024 a 0.3 384", ["s16_7"], compact(pca_dim=1024)),
+    ("s16 7x7, a 0.3 256", ["s16_7"], compact(out_dim=256)),
+    ("s16 7x7, a 0.3 512", ["s16_7"], compact(out_dim=512)),
     ("s16 7x7 max, compact", ["s16_7max"], COMPACT),
     ("s8 7x7, compact", ["s8_7"], COMPACT),
     ("s16b 7x7, compact", ["s16b_7"], COMPACT),
@@ -100,15 +107,15 @@ CANDIDATES = [
     ("s16 7x7 + s16 gram, compact", ["s16_7", "s16_gram"], COMPACT),
     ("s16 7x7 + 7x7 max, compact", ["s16_7", "s16_7max"], COMPACT),
     ("s16 7x7 + s16b 7x7, compact", ["s16_7", "s16b_7"], COMPACT),
-    ("s16 10x10, a 0.2 384", ["s16_10"], dict(pca_dim=1536, alpha=0.2, out_dim=384)),
-    ("s16 12x12, a 0.2 384", ["s16_12"], dict(pca_dim=1536, alpha=0.2, out_dim=384)),
+    ("s16 10x10, a 0.2 384", ["s16_10"], compact(alpha=0.2)),
+    ("s16 12x12, a 0.2 384", ["s16_12"], compact(alpha=0.2)),
     ("s16 14x14, compact", ["s16_14"], COMPACT),
-    ("s16 14x14, pca 1024 a 0.3 384", ["s16_14"], dict(pca_dim=1024, alpha=0.3, out_dim=384)),
-    ("s16 14x14, pca 2048 a 0.3 384", ["s16_14"], dict(pca_dim=2048, alpha=0.3, out_dim=384)),
-    ("s16 14x14, a 0.3 512", ["s16_14"], dict(pca_dim=1536, alpha=0.3, out_dim=512)),
-    ("s16 14x14, a 0.1 384", ["s16_14"], dict(pca_dim=1536, alpha=0.1, out_dim=384)),
-    ("s16 14x14, a 0.15 384", ["s16_14"], dict(pca_dim=1536, alpha=0.15, out_dim=384)),
-    ("station: s16 14x14, a 0.2 384", ["s16_14"], dict(pca_dim=1536, alpha=0.2, out_dim=384)),
+    ("s16 14x14, pca 1024 a 0.3 384", ["s16_14"], compact(pca_dim=1024)),
+    ("s16 14x14, pca 2048 a 0.3 384", ["s16_14"], compact(pca_dim=2048)),
+    ("s16 14x14, a 0.3 512", ["s16_14"], compact(out_dim=512)),
+    ("s16 14x14, a 0.1 384", ["s16_14"], compact(alpha=0.1)),
+    ("s16 14x14, a 0.15 384", ["s16_14"], compact(alpha=0.15)),
+    ("station: s16 14x14, a 0.2 384", ["s16_14"], compact(alpha=0.2)),
 ]
 
 
