@@ -11,6 +11,40 @@ import os
 import sys
 
 
+def trained_on(training, counts):
+    """Which individuals the gradient steps saw and what chose the epoch (ends mid-sentence)."""
+    args = training["args"]
+    fit, val, held = counts["fit"], counts["val"], counts["eval"]
+    held_out = (f"**{held['individuals']} individuals ({held['images']} photos) were held out** and are the only ones "
+                "any evaluation of this package may use (`eval-labels.csv`). The int8 calibration photos are "
+                "training-pool photos.")
+    if args.get("no_holdout"):
+        return (f"- Trained on the whole training pool, {fit['individuals'] + val['individuals']} individuals "
+                f"({fit['images'] + val['images']} photos); {held_out}\n"
+                f"- No model choice in this run: the schedule of a validated run ({args['epochs']} epochs of cosine) "
+                f"stopped after epoch {args['stop_after_epoch']}, the epoch that run's validation individuals chose; ")
+    return (f"- Trained on {fit['individuals']} individuals ({fit['images']} photos); "
+            f"{val['individuals']} more ({val['images']} photos) chose the epoch; {held_out}\n"
+            f"- Best epoch {training['best_epoch']} of the run (station-like top-1 {training['best_val_lda_top1']:.3f} "
+            "on the epoch-choice individuals), ")
+
+
+def souped(training, counts):
+    """The runs a soup.py average was made of, each in one line (ends mid-sentence)."""
+    held = counts["eval"]
+    lines = [f"- **The average of {len(training['soup'])} runs' weights** (soup.py, equal weights, nothing chosen); "
+             f"between them they trained on training-pool individuals only. **{held['individuals']} individuals "
+             f"({held['images']} photos) were held out** and are the only ones any evaluation of this package may use "
+             "(`eval-labels.csv`). The int8 calibration photos are training-pool photos."]
+    for run in training["soup"]:
+        a = run["args"]
+        kept = (f"stopped after epoch {a['stop_after_epoch']} of a {a['epochs']}-epoch schedule, validation individuals "
+                "trained on too" if a.get("no_holdout") else
+                f"epoch {run['best_epoch']} chosen on the validation individuals")
+        lines.append(f"  - `{os.path.basename(run['run'])}`: {kept}, seed {a['seed']}.")
+    return "\n".join(lines) + "\n- Together "
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -32,12 +66,8 @@ def main():
         "augmentation (rotation, scale and shift, blur, light, glare, noise; never a horizontal flip).",
         "",
         f"- Split by individual, seed `{split['seed']}`: {split['rule']}.",
-        f"- Trained on {c['fit']['individuals']} individuals ({c['fit']['images']} photos); "
-        f"{c['val']['individuals']} more ({c['val']['images']} photos) chose the epoch; "
-        f"**{c['eval']['individuals']} individuals ({c['eval']['images']} photos) were held out** and are the only ones "
-        "any evaluation of this package may use (`eval-labels.csv`). The int8 calibration photos are training-pool photos.",
-        f"- Best epoch {training['best_epoch']} of the run (station-like top-1 {training['best_val_lda_top1']:.3f} on the "
-        f"epoch-choice individuals), {training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
+        (souped(training, c) if "soup" in training else trained_on(training, c)) +
+        f"{training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
         f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",
     ]
     blend = training.get("interpolation")

@@ -18,6 +18,11 @@ Head (training only, never exported): s16_c80 (14x14x80) -> 7x7 average pool -> 
 Model choice: after every epoch the held-out TRAIN individuals (val-labels.csv from split.py) are
 scored with a small imitation of the station's recipe (7x7-pooled s16_c80, PCA + regularised LDA
 fitted on a catalog part, nearest photo top-1 on 2 queries per individual). The best epoch is kept.
+
+With --no-holdout the validation individuals are trained on too (the whole training pool, never
+the evaluation individuals) and the weights at the end are kept: for a second run that repeats a
+schedule a first, validated run chose (--epochs for the learning-rate schedule, --stop-after-epoch
+for the epoch validation picked), with every training-pool individual.
 """
 import argparse
 import json
@@ -61,7 +66,11 @@ def main():
     ap.add_argument("--out", required=True, help="fine-tuned state dict (legacy torch format)")
     ap.add_argument("--first-block", type=int, default=3,
                     help="first trained block (3 = the 40-channel stage; 5 = only the 80-channel stage)")
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=20, help="length of the learning-rate schedule")
+    ap.add_argument("--stop-after-epoch", type=int, default=0,
+                    help="stop after this epoch, the schedule still spanning --epochs (0: run them all)")
+    ap.add_argument("--no-holdout", action="store_true",
+                    help="train on the validation individuals too; keep the last weights, no model choice")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
     ap.add_argument("--time-budget-min", type=float, default=0, help="stop after this many minutes")
     ap.add_argument("--batch", type=int, default=48)
@@ -84,7 +93,10 @@ def main():
     val = read_labels(os.path.join(args.split_dir, "val-labels.csv"))
     assert not ({i for _, i in fit} & {i for _, i in val})
     imgs = Images(fit + val)
-    err = check_against_build_model(backbone, sd, imgs, [p for p, _ in val[:4]],
+    check_paths = [p for p, _ in val[:4]]
+    if args.no_holdout:
+        fit, val = fit + val, []
+    err = check_against_build_model(backbone, sd, imgs, check_paths,
                                     os.path.join(here, "..", "model"))
     log(f"check: PyTorch s16_c80 vs build_model.py numpy (BN folded): max rel. error {err:.2e}")
     if err > 1e-4:
@@ -115,12 +127,20 @@ def main():
     base_lrs = [g["lr"] for g in opt.param_groups]
 
     val_paths, val_labels = [p for p, _ in val], [i for _, i in val]
+
+    def validate():
+        return station_like_top1(pooled_features(backbone, imgs, val_paths), val_labels)
+
     t0 = time.time()
-    score0 = station_like_top1(pooled_features(backbone, imgs, val_paths), val_labels)
-    log(f"epoch 0 (ImageNet weights): val station-like top-1 {score0['lda']:.3f} (LDA), "
-        f"{score0['raw']:.3f} (raw cosine), {score0['queries']} queries; {time.time() - t0:.0f} s")
+    if val:
+        score0 = validate()
+        log(f"epoch 0 (ImageNet weights): val station-like top-1 {score0['lda']:.3f} (LDA), "
+            f"{score0['raw']:.3f} (raw cosine), {score0['queries']} queries; {time.time() - t0:.0f} s")
+    else:
+        score0 = None
+        log(f"no held-out individuals: training on all {len(classes)} of the training pool, keeping the last epoch")
     history = [{"epoch": 0, "val": score0}]
-    best = (score0["lda"], 0)
+    best = (score0["lda"] if val else None, 0)
     save_legacy(backbone.export(sd), args.out)  # epoch 0 = the original weights, until beaten
 
     step = 0
@@ -164,21 +184,26 @@ def main():
         done = s + 1
         log(f"epoch {epoch}: {done} steps x {args.batch} in {dt:.0f} s ({dt / done / args.batch * 1000:.0f} ms/image, "
             f"{dt / done * steps_per_epoch:.0f} s/epoch), loss {np.mean(losses):.3f}, train acc {np.mean(accs):.3f}")
+        if epoch == args.stop_after_epoch:
+            stop = True
         tv = time.time()
-        score = station_like_top1(pooled_features(backbone, imgs, val_paths), val_labels)
-        log(f"  val station-like top-1 {score['lda']:.3f} (LDA), {score['raw']:.3f} (raw); {time.time() - tv:.0f} s")
+        score = validate() if val else None
+        if val:
+            log(f"  val station-like top-1 {score['lda']:.3f} (LDA), {score['raw']:.3f} (raw); {time.time() - tv:.0f} s")
         history.append({"epoch": epoch, "steps": done, "seconds": dt, "loss": float(np.mean(losses)),
                         "train_acc": float(np.mean(accs)), "val": score})
-        if score["lda"] > best[0]:
-            best = (score["lda"], epoch)
+        # without held-out individuals the last epoch stands (each one replaces the one before)
+        if not val or score["lda"] > best[0]:
+            best = (score["lda"] if val else None, epoch)
             save_legacy(backbone.export(sd), args.out)
-            log(f"  saved {args.out} (best so far)")
+            log(f"  saved {args.out} ({'best so far' if val else 'the last epoch'})")
         with open(args.out + ".json", "w") as f:
             json.dump({"args": vars(args), "best_epoch": best[1], "best_val_lda_top1": best[0],
                        "history": history, "train_seconds": time.time() - start}, f, indent=2)
         if stop:
             break
-    log(f"done: best epoch {best[1]} (val LDA top-1 {best[0]:.3f}); {time.time() - start:.0f} s training")
+    chosen = f"val LDA top-1 {best[0]:.3f}" if val else "the last, no held-out individuals"
+    log(f"done: kept epoch {best[1]} ({chosen}); {time.time() - start:.0f} s training")
 
     # The written file must load with build_model.py's own unpickler and give the same s16_c80.
     sys.path.insert(0, os.path.join(here, "..", "model"))
@@ -188,7 +213,7 @@ def main():
     assert set(back) == set(sd), "key layout changed"
     reloaded = Backbone({k: torch.from_numpy(np.array(v)) for k, v in back.items()}).eval()
     err = check_against_build_model(reloaded, {k: torch.from_numpy(np.array(v)) for k, v in back.items()},
-                                    imgs, val_paths[:4], os.path.join(here, "..", "model"))
+                                    imgs, check_paths, os.path.join(here, "..", "model"))
     log(f"check: written weights read by build_model.py, s16_c80 max rel. error {err:.2e}")
 
 
