@@ -11,31 +11,32 @@ import os
 import sys
 
 
+def held_out(counts):
+    held = counts["eval"]
+    return (f"**{held['individuals']} individuals ({held['images']} photos) were held out** and are the only ones "
+            "any evaluation of this package may use (`eval-labels.csv`). The int8 calibration photos are "
+            "training-pool photos.")
+
+
 def trained_on(training, counts):
     """Which individuals the gradient steps saw and what chose the epoch (ends mid-sentence)."""
     args = training["args"]
-    fit, val, held = counts["fit"], counts["val"], counts["eval"]
-    held_out = (f"**{held['individuals']} individuals ({held['images']} photos) were held out** and are the only ones "
-                "any evaluation of this package may use (`eval-labels.csv`). The int8 calibration photos are "
-                "training-pool photos.")
+    fit, val = counts["fit"], counts["val"]
     if args.get("no_holdout"):
         return (f"- Trained on the whole training pool, {fit['individuals'] + val['individuals']} individuals "
-                f"({fit['images'] + val['images']} photos); {held_out}\n"
+                f"({fit['images'] + val['images']} photos); {held_out(counts)}\n"
                 f"- No model choice in this run: the schedule of a validated run ({args['epochs']} epochs of cosine) "
                 f"stopped after epoch {args['stop_after_epoch']}, the epoch that run's validation individuals chose; ")
     return (f"- Trained on {fit['individuals']} individuals ({fit['images']} photos); "
-            f"{val['individuals']} more ({val['images']} photos) chose the epoch; {held_out}\n"
+            f"{val['individuals']} more ({val['images']} photos) chose the epoch; {held_out(counts)}\n"
             f"- Best epoch {training['best_epoch']} of the run (station-like top-1 {training['best_val_lda_top1']:.3f} "
             "on the epoch-choice individuals), ")
 
 
 def souped(training, counts):
     """The runs a soup.py average was made of, each in one line (ends mid-sentence)."""
-    held = counts["eval"]
     lines = [f"- **The average of {len(training['soup'])} runs' weights** (soup.py, equal weights, nothing chosen); "
-             f"between them they trained on training-pool individuals only. **{held['individuals']} individuals "
-             f"({held['images']} photos) were held out** and are the only ones any evaluation of this package may use "
-             "(`eval-labels.csv`). The int8 calibration photos are training-pool photos."]
+             f"between them they trained on training-pool individuals only. {held_out(counts)}"]
     for run in training["soup"]:
         a = run["args"]
         kept = (f"stopped after epoch {a['stop_after_epoch']} of a {a['epochs']}-epoch schedule, validation individuals "

@@ -58,6 +58,13 @@ def check_against_build_model(backbone, sd, imgs, paths, build_model_dir):
     return err
 
 
+def write_record(args, best, history, start):
+    """OUT.json beside the weights: the arguments, the kept epoch and every epoch's figures."""
+    with open(args.out + ".json", "w") as f:
+        json.dump({"args": vars(args), "best_epoch": best[1], "best_val_lda_top1": best[0],
+                   "history": history, "train_seconds": time.time() - start}, f, indent=2)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -140,7 +147,7 @@ def main():
         score0 = None
         log(f"no held-out individuals: training on all {len(classes)} of the training pool, keeping the last epoch")
     history = [{"epoch": 0, "val": score0}]
-    best = (score0["lda"] if val else None, 0)
+    best = (score0["lda"] if score0 else None, 0)
     save_legacy(backbone.export(sd), args.out)  # epoch 0 = the original weights, until beaten
 
     step = 0
@@ -186,20 +193,23 @@ def main():
             f"{dt / done * steps_per_epoch:.0f} s/epoch), loss {np.mean(losses):.3f}, train acc {np.mean(accs):.3f}")
         if epoch == args.stop_after_epoch:
             stop = True
-        tv = time.time()
-        score = validate() if val else None
+        score = None
         if val:
+            tv = time.time()
+            score = validate()
             log(f"  val station-like top-1 {score['lda']:.3f} (LDA), {score['raw']:.3f} (raw); {time.time() - tv:.0f} s")
         history.append({"epoch": epoch, "steps": done, "seconds": dt, "loss": float(np.mean(losses)),
                         "train_acc": float(np.mean(accs)), "val": score})
-        # without held-out individuals the last epoch stands (each one replaces the one before)
-        if not val or score["lda"] > best[0]:
-            best = (score["lda"] if val else None, epoch)
+        # without held-out individuals the last epoch stands, written once
+        if val and score["lda"] > best[0]:
+            best = (score["lda"], epoch)
             save_legacy(backbone.export(sd), args.out)
-            log(f"  saved {args.out} ({'best so far' if val else 'the last epoch'})")
-        with open(args.out + ".json", "w") as f:
-            json.dump({"args": vars(args), "best_epoch": best[1], "best_val_lda_top1": best[0],
-                       "history": history, "train_seconds": time.time() - start}, f, indent=2)
+            log(f"  saved {args.out} (best so far)")
+        elif not val and (stop or epoch == args.epochs):
+            best = (None, epoch)
+            save_legacy(backbone.export(sd), args.out)
+            log(f"  saved {args.out} (the last epoch)")
+        write_record(args, best, history, start)
         if stop:
             break
     chosen = f"val LDA top-1 {best[0]:.3f}" if val else "the last, no held-out individuals"
