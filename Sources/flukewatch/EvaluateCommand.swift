@@ -38,6 +38,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-verify"), help: "Rank by the embedding alone, without geometric verification of the leaders.")
     var noVerify = false
 
+    @Flag(name: .customLong("always-verify"), help: "Verify every query's leaders, even when the leader is beyond doubt (the daemon skips those).")
+    var alwaysVerify = false
+
     @Flag(name: .long, help: "Also measure the frozen net and each step the station adds, as one table.")
     var ablation = false
 
@@ -59,6 +62,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.crop = crop
         settings.recipe = baseline ? .baseline : .station
         if noVerify { settings.recipe.verification = nil }
+        if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil
         settings.ablation = ablation
         settings.usefulnessGate = !noUsefulnessGate
@@ -85,10 +89,12 @@ struct EvaluateCommand: ParsableCommand {
               encounters (\(report.encounters): a known whale's query photos together, an unknown whale's in groups of \(report.queriesPer)): MAP@5 \(f(e.map5))   top-1 \(f(e.top1))   top-5 \(f(e.top5))   new precision \(f(e.newPrecision))   new recall \(f(e.newRecall))
               unusable query photos: \(report.unusableQueries) (\(report.usefulnessGate ? "never called new" : "gate off"))
               thresholds from the catalog alone: new < \(String(format: "%.3f", report.thresholdNew)), match ≥ \(String(format: "%.3f", report.thresholdMatch)) (simulated MAP@5 \(f(report.simulatedMAP5)))
+              verified \(report.verifiedQueries) of \(m.queries) queries (\(report.verificationGateMargin.map { String(format: "a matching leader ahead by more than %.2f is not verified", $0) } ?? "every one"))
               per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms, local features \(f(report.timings.localFeatures)) ms, verify \(f(report.timings.verify)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
               model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
             """)
         if !report.ablation.isEmpty { print(AblationTable.render(report.ablation)) }
+        if !report.verificationGate.isEmpty { print(AblationTable.render(gate: report.verificationGate)) }
     }
 }
 
@@ -100,6 +106,18 @@ enum AblationTable {
         for r in rows {
             let m = r.metrics, e = r.encounterMetrics
             out += "| \(r.step) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) | \(f(e.top1)) | \(f(e.map5)) |\n"
+        }
+        return out
+    }
+
+    /// The verification gate's margins, each with what it skips and what it costs.
+    static func render(gate rows: [Evaluator.GateRow]) -> String {
+        func f(_ v: Double) -> String { String(format: "%.3f", v) }
+        var out = "\n| verification | queries verified | MAP@5 | top-1 | top-5 | new P | new R | encounter top-1 |\n|---|---|---|---|---|---|---|---|\n"
+        for r in rows {
+            let m = r.metrics, e = r.encounterMetrics
+            let gate = r.margin.map { String(format: "skipped when a matching leader leads by > %.2f", $0) } ?? "every query"
+            out += "| \(gate) | \(r.verifiedQueries) / \(r.queries) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) | \(f(e.top1)) |\n"
         }
         return out
     }

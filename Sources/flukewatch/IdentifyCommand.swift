@@ -20,7 +20,7 @@ struct IdentifyCommand: ParsableCommand {
     @Option(name: .long, help: "fluke: crop to the fluke first; none: the photos are already cropped.")
     var crop: CropMode = .fluke
 
-    @Flag(name: .long, help: "One JSON object per image: {\"file\", \"decision\", \"candidates\": [{\"individual\", \"score\"}], \"usefulness\", \"unusable_because\": [...]}.")
+    @Flag(name: .long, help: "One JSON object per image: {\"file\", \"decision\", \"candidates\": [{\"individual\", \"score\"}], \"usefulness\", \"unusable_because\": [...], \"verified\"}.")
     var json = false
 
     struct Line: Encodable {
@@ -34,10 +34,12 @@ struct IdentifyCommand: ParsableCommand {
         /// 0...1 (`PhotoUsefulness.score`), and why the photo cannot be called new (empty: usable).
         var usefulness: Double?
         var unusableBecause: [String]?
+        /// Whether the leaders were checked by local features (false: the leader was beyond doubt).
+        var verified: Bool?
         var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case file, decision, candidates, usefulness, error
+            case file, decision, candidates, usefulness, error, verified
             case unusableBecause = "unusable_because"
         }
     }
@@ -48,10 +50,11 @@ struct IdentifyCommand: ParsableCommand {
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
         guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.featureVersion(),
-                                                overrides: overrides) else {
+                                                overrides: overrides, gate: config.verifyEveryPhoto ? nil : .station) else {
             throw CLIError("\(IdentificationError.noCatalog(package.featureVersion()))")
         }
-        let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: index.recipe))
+        // Local features on demand, as in the daemon: a photo whose leader is beyond doubt is not verified.
+        let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: index.recipe, localFeatures: false))
         for image in images {
             var line = Line(file: image)
             do {
@@ -61,6 +64,7 @@ struct IdentifyCommand: ParsableCommand {
                 line.decision = call.decision.rawValue
                 line.usefulness = extraction.usefulness.score(under: config.usefulness)
                 line.unusableBecause = call.problems
+                line.verified = call.verified
                 line.candidates = candidates.map { .init(individual: $0.individual, score: Double($0.score)) }
             } catch {
                 line.error = "\(error)"

@@ -22,14 +22,18 @@ final class ConfigTests: XCTestCase {
             min_fluke_width = 200
             min_sharpness = 55.5
             max_clipped = 0.1
+            verify_every_photo = true
             """, file: "/etc/flukewatch/flukewatch.toml")
         XCTAssertEqual(config.encounterGap, 30)
+        XCTAssertTrue(config.verifyEveryPhoto)
+        XCTAssertFalse(StationConfig().verifyEveryPhoto, "by default a leader beyond doubt is not verified")
         XCTAssertEqual(config.usefulness, PhotoUsefulness.Limits(minimumRegionWidth: 200, minimumSharpness: 55.5, maximumClipped: 0.1))
         XCTAssertEqual(StationConfig().encounterGap, 60)
         XCTAssertEqual(StationConfig().usefulness, .standard)
         for (line, key, says) in [("encounter_gap = -1", "encounter_gap", "expected seconds from 0 (off)"),
                                   ("max_clipped = 1.5", "max_clipped", "expected a fraction from 0 to 1"),
-                                  ("min_sharpness = -3", "min_sharpness", "variance of the Laplacian")] {
+                                  ("min_sharpness = -3", "min_sharpness", "variance of the Laplacian"),
+                                  ("verify_every_photo = 1", "verify_every_photo", "expected true or false")] {
             let e = try XCTUnwrap(error("[identification]\n\(line)\n"), line)
             XCTAssertEqual(e.line, 2, line)
             XCTAssertTrue("\(e)".contains("identification.\(key)") && "\(e)".contains(says), "\(e)")

@@ -91,13 +91,14 @@ final class EvaluationReportTests: XCTestCase {
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["ablation"] as? [[String: Any]])
         let steps = rows.compactMap { $0["step"] as? String }
-        XCTAssertEqual(steps.count, 6, "\(steps)")
+        XCTAssertEqual(steps.count, 7, "\(steps)")
         XCTAssertTrue(steps[0].hasPrefix("frozen ImageNet net"), "\(steps)")
         XCTAssertTrue(steps[1].contains("grid features"), "\(steps)")
         XCTAssertTrue(steps[2].contains("views averaged"), "\(steps)")
         XCTAssertTrue(steps[3].contains("pooled \(MatchingRecipe.stationGrid)×\(MatchingRecipe.stationGrid) instead of 7×7"), "\(steps)")
         XCTAssertTrue(steps[4].contains("geometric verification"), "\(steps)")
-        XCTAssertTrue(steps[5].contains("unusable photos"), "\(steps)")
+        XCTAssertTrue(steps[5].contains("only while in doubt"), "\(steps)")
+        XCTAssertTrue(steps[6].contains("unusable photos"), "\(steps)")
         let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
         let last = try XCTUnwrap(rows.last?["metrics"] as? [String: Any])
         for key in ["map5", "top1", "top5", "newPrecision", "newRecall"] {
@@ -105,5 +106,24 @@ final class EvaluationReportTests: XCTestCase {
         }
         XCTAssertEqual(try XCTUnwrap(rows.last?["threshold_new"] as? Double), try XCTUnwrap(json["threshold_new"] as? Double),
                        accuracy: 1e-6)
+
+        // The verification gate's sweep: every query verified first, then ever smaller margins
+        // verifying ever fewer; at the exact margin no leader and no call changes.
+        let gate = try XCTUnwrap(json["verification_gate"] as? [[String: Any]])
+        XCTAssertTrue(gate[0]["margin"] == nil || gate[0]["margin"] is NSNull, "\(gate[0])")
+        let queries = try XCTUnwrap(gate[0]["queries"] as? Int)
+        XCTAssertEqual(gate[0]["verified_queries"] as? Int, queries)
+        let margins = gate.dropFirst().compactMap { $0["margin"] as? Double }
+        XCTAssertEqual(margins.count, gate.count - 1)
+        XCTAssertEqual(margins, margins.sorted(by: >))
+        let verified = gate.compactMap { $0["verified_queries"] as? Int }
+        XCTAssertEqual(verified, verified.sorted(by: >=), "a smaller margin never verifies more")
+        XCTAssertEqual(margins.first ?? 0, 0.3, accuracy: 1e-6)
+        let all = try XCTUnwrap(gate[0]["metrics"] as? [String: Any]), exact = try XCTUnwrap(gate[1]["metrics"] as? [String: Any])
+        for key in ["top1", "newPrecision", "newRecall"] {
+            XCTAssertEqual(try XCTUnwrap(exact[key] as? Double), try XCTUnwrap(all[key] as? Double), accuracy: 1e-12, key)
+        }
+        XCTAssertEqual(json["verification_gate_margin"] as? Double ?? -1, 0.3, accuracy: 1e-6)
+        XCTAssertEqual(json["verified_queries"] as? Int, gate[1]["verified_queries"] as? Int)
     }
 }

@@ -95,6 +95,7 @@ extension ConfigLoader {
             guard (0...86_400).contains(v) else { throw s.error("encounter_gap", "expected seconds from 0 (off) to 86400, got \(v)") }
             config.encounterGap = v
         }
+        if let v = try s.bool("verify_every_photo") { config.verifyEveryPhoto = v }
         if let v = try s.integer("min_fluke_width") {
             guard (0...100_000).contains(v) else { throw s.error("min_fluke_width", "expected pixels from 0 to 100000, got \(v)") }
             config.usefulness.minimumRegionWidth = v

@@ -24,18 +24,18 @@ struct Trial {
     let calibration: ThresholdCalibration.Result
     var policy: DecisionPolicy { calibration.policy }
     let truths: [QueryTruth]
-    /// Per query, every catalog individual's score, best first.
-    let rankings: [[IndividualScore]]
+    /// Per query, every catalog individual's score, best first (verified when the recipe verifies).
+    private(set) var rankings: [[IndividualScore]]
+    /// Per query, the ranking before verification (empty when the recipe does not verify).
+    let globalRankings: [[IndividualScore]]
     let fitSeconds: Double
     let calibrateSeconds: Double
     var projectMs: [Double] = []
     var searchMs: [Double] = []
     var verifyMs: [Double] = []
-    var kept: [EvaluatedQuery] = []
 
     /// `local`: every photo's local features (needed when the recipe verifies).
-    init(recipe: MatchingRecipe, features: [[Float]], local: [LocalFeatures?], labels: [String], split: EvaluationSplit,
-         keepQueries: Bool, files: [String]) throws {
+    init(recipe: MatchingRecipe, features: [[Float]], local: [LocalFeatures?], labels: [String], split: EvaluationSplit) throws {
         var catalog = EmbeddingMatrix(dimension: features[0].count)
         for r in split.catalogRows { catalog.append(features[r]) }
         let catalogLabels = split.catalogRows.map { labels[$0] }
@@ -56,7 +56,7 @@ struct Trial {
         let index = try Gallery(embeddings: gallery, individuals: catalogLabels, photoKeys: split.catalogRows.map(String.init),
                                 aggregation: recipe.aggregation)
         var truths: [QueryTruth] = []
-        var rankings: [[IndividualScore]] = []
+        var rankings: [[IndividualScore]] = [], globalRankings: [[IndividualScore]] = []
         for (q, row) in split.queryRows.enumerated() {
             var query: [Float] = []
             projectMs.append(try Evaluator.milliseconds { query = try CatalogIndex.embed(features[row], projection) })
@@ -72,19 +72,41 @@ struct Trial {
                             .compactMap { Int($0).flatMap { local[$0] } }
                     }
                 })
+                globalRankings.append(all)
                 all = GeometricReranking.overlay(all, with: verified)
             }
             let truth: QueryTruth = split.queryIsNew[q] ? .new : .known(labels[row])
             truths.append(truth)
             rankings.append(all)
-            if keepQueries {
-                kept.append(EvaluatedQuery(file: files[row], truth: split.queryIsNew[q] ? nil : labels[row],
-                                           candidates: Array(all.prefix(5)), catalogFile: { files[Int($0) ?? 0] },
-                                           allScores: all))
-            }
         }
         self.truths = truths
         self.rankings = rankings
+        self.globalRankings = globalRankings
+    }
+
+    /// The same trial as the daemon runs it with `gate`: a query whose global leader is beyond
+    /// doubt keeps its global ranking, unverified. Also says how many queries were verified.
+    func gated(by gate: VerificationGate) -> (trial: Trial, verified: Int) {
+        guard !globalRankings.isEmpty else { return (self, 0) }
+        var copy = self
+        var verified = 0
+        for q in rankings.indices {
+            if gate.isBeyondDoubt(globalRankings[q], policy: policy) {
+                copy.rankings[q] = globalRankings[q]
+            } else {
+                verified += 1
+            }
+        }
+        return (copy, verified)
+    }
+
+    /// Every query as the HTML report shows it (`split`, `labels` and `files` as the trial was made with).
+    func evaluatedQueries(split: EvaluationSplit, labels: [String], files: [String]) -> [EvaluatedQuery] {
+        split.queryRows.enumerated().map { q, row in
+            EvaluatedQuery(file: files[row], truth: split.queryIsNew[q] ? nil : labels[row],
+                           candidates: Array(rankings[q].prefix(5)), catalogFile: { files[Int($0) ?? 0] },
+                           allScores: rankings[q])
+        }
     }
 
     /// Photo-level metrics; `usable` (per query) turns the usefulness gate on.

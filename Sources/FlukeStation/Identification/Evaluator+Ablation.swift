@@ -61,13 +61,15 @@ extension Evaluator {
         return steps
     }
 
-    func ablationRows(station: Trial, extracted: ExtractedSet, split: EvaluationSplit, usable: [Bool], encounters: [[Int]],
+    /// `verified`: the station recipe with every query verified; `station`: the same under the
+    /// station's verification gate (the same trial when there is none).
+    func ablationRows(verified: Trial, station: Trial, extracted: ExtractedSet, split: EvaluationSplit, usable: [Bool], encounters: [[Int]],
                       progress: (String, Int, Int) -> Void) throws -> [AblationRow]
     {
         func trial(_ recipe: MatchingRecipe, vectors: Int) throws -> Trial {
             progress("fit", 0, 1)
             return try Trial(recipe: recipe, features: extracted.vectors[vectors], local: [], labels: extracted.labels,
-                             split: split, keepQueries: false, files: extracted.files)
+                             split: split)
         }
         var rows = try ablationSteps.enumerated().map { i, own in
             try trial(own.recipe, vectors: i + 1).row(own.step, usable: nil, encounters: encounters)
@@ -77,8 +79,12 @@ extension Evaluator {
             var global = settings.recipe
             global.verification = nil
             rows.append(try trial(global, vectors: 0).row(globalStep, usable: nil, encounters: encounters))
-            rows.append(station.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil,
-                                    encounters: encounters))
+            rows.append(verified.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil,
+                                     encounters: encounters))
+            if let margin = settings.verificationGate?.margin {
+                rows.append(station.row(String(format: "+ verified only while in doubt (a matching leader ahead by more than %.2f is not)", margin),
+                                        usable: nil, encounters: encounters))
+            }
         } else {
             rows.append(station.row(globalStep, usable: nil, encounters: encounters))
         }

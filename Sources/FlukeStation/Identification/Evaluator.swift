@@ -21,6 +21,8 @@ public struct Evaluator {
         public var usefulnessLimits = PhotoUsefulness.Limits.standard
         /// Also measure the frozen net and each added step, in one table.
         public var ablation = false
+        /// Verification skipped for queries beyond doubt, as the daemon does (nil: every query verified).
+        public var verificationGate: VerificationGate? = .station
         public init() {}
     }
 
@@ -70,11 +72,19 @@ public struct Evaluator {
         public var timings: Timings
         /// The frozen net and each added step (`--ablation`); empty otherwise.
         public var ablation: [AblationRow]
+        /// The gate's margin the headline metrics were read with (nil: every query verified).
+        public var verificationGateMargin: Float?
+        /// Queries whose leaders were verified under that gate.
+        public var verifiedQueries: Int
+        /// The same queries under no gate and several margins (empty when the recipe does not verify).
+        public var verificationGate: [GateRow]
         /// Per query, when `Settings.keepQueries` is set; not part of the JSON output.
         public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
             case labels, recipe, crop, seed, photos, unreadable, metrics, timings, encounters, ablation
+            case verificationGateMargin = "verification_gate_margin", verifiedQueries = "verified_queries"
+            case verificationGate = "verification_gate"
             case encounterMetrics = "encounter_metrics", unusableQueries = "unusable_queries", usefulnessGate = "usefulness_gate"
             case modelVersion = "model_version", unknownFraction = "unknown_fraction", queriesPer = "queries_per"
             case catalogPhotos = "catalog_photos", catalogIndividuals = "catalog_individuals"
@@ -100,12 +110,15 @@ public struct Evaluator {
         let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
 
         progress("fit", 0, 1)
-        let station = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
-                                labels: extracted.labels, split: split, keepQueries: settings.keepQueries, files: extracted.files)
+        let verified = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
+                                 labels: extracted.labels, split: split)
+        let gateMargin = verified.globalRankings.isEmpty ? nil : settings.verificationGate?.margin
+        let (station, verifiedQueries) = gateMargin.map { verified.gated(by: VerificationGate(margin: $0)) }
+            ?? (verified, verified.globalRankings.count)
         let gate = settings.usefulnessGate ? usable : nil
         let ablation = settings.ablation
-            ? try ablationRows(station: station, extracted: extracted, split: split, usable: usable, encounters: encounters,
-                               progress: progress)
+            ? try ablationRows(verified: verified, station: station, extracted: extracted, split: split, usable: usable,
+                               encounters: encounters, progress: progress)
             : []
         let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
                               embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
@@ -121,7 +134,9 @@ public struct Evaluator {
             simulatedMAP5: station.calibration.simulatedMAP5, metrics: station.metrics(usable: gate),
             encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
             unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
-            timings: timings, ablation: ablation, queries: station.kept)
+            timings: timings, ablation: ablation, verificationGateMargin: gateMargin, verifiedQueries: verifiedQueries,
+            verificationGate: gateRows(verified, usable: gate, encounters: encounters),
+            queries: settings.keepQueries ? station.evaluatedQueries(split: split, labels: extracted.labels, files: extracted.files) : [])
     }
 
     /// Every readable photo's vectors (one per recipe, from one network run) and usefulness.

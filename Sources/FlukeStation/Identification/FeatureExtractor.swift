@@ -18,6 +18,8 @@ public final class FeatureExtractor {
     public static let inputSize = 224
 
     /// Whether `extract` also computes the crop's local features (for geometric verification).
+    /// Off, they are made on demand (`Extraction.localFeatures()`), as the daemon does: a photo
+    /// whose leader is beyond doubt is not verified (`VerificationGate`).
     public let withLocalFeatures: Bool
 
     /// `localFeatures`: nil follows the recipe (on when it verifies).
@@ -65,6 +67,14 @@ public final class FeatureExtractor {
         public var usefulness: PhotoUsefulness
         /// The 224×224 crop's SIFT features, when the extractor computes them.
         public var local: LocalFeatures?
+        /// What the network saw (the fluke crop, or the whole frame), for local features made on demand.
+        public var networkView: DecodedImage
+
+        /// The crop's local features: those computed with the extraction, else computed now.
+        public func localFeatures() throws -> LocalFeatures {
+            if let local { return local }
+            return try FeatureExtractor.localFeatures(of: networkView)
+        }
     }
 
     /// The photo's raw feature vector and the fluke box used (nil: whole frame).
@@ -102,7 +112,7 @@ public final class FeatureExtractor {
         let t3 = DispatchTime.now().uptimeNanoseconds
         let local = withLocalFeatures ? try Self.localFeatures(of: input) : nil
         lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
-        return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local)
+        return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local, networkView: input)
     }
 
     private func pooled(_ maps: [[Float]], recipe i: Int) throws -> [Float] {

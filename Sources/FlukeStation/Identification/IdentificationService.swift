@@ -15,6 +15,8 @@ public final class IdentificationService: Sendable {
     let topK: Int
     let overrides: ThresholdOverrides
     let usefulnessLimits: PhotoUsefulness.Limits
+    /// Which photos skip verification (nil: `verify_every_photo`).
+    let gate: VerificationGate?
     /// nil when `encounter_gap` is 0.
     let encounters: EncounterIdentifier?
     private let index = Mutex<CatalogIndex?>(nil)
@@ -27,6 +29,7 @@ public final class IdentificationService: Sendable {
         self.crop = config.cropToFluke ? .fluke : .none
         self.topK = config.topK
         self.usefulnessLimits = config.usefulness
+        self.gate = config.verifyEveryPhoto ? nil : .station
         self.encounters = config.encounterGap > 0 ? EncounterIdentifier(database: database, gap: config.encounterGap) : nil
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }
@@ -47,7 +50,7 @@ public final class IdentificationService: Sendable {
     public func refreshIfChanged() throws -> Bool {
         let fitted = try store.fittedModel(version: featureVersion, includingProjection: false)
         guard fitted?.fittedAt != loadedFittedAt.withLock({ $0 }) else { return false }
-        let fresh = try CatalogIndex.load(store: store, modelVersion: featureVersion, overrides: overrides)
+        let fresh = try CatalogIndex.load(store: store, modelVersion: featureVersion, overrides: overrides, gate: gate)
         index.withLock { $0 = fresh }
         loadedFittedAt.withLock { $0 = fitted?.fittedAt }
         // Loading streamed every raw catalog vector (63 KB each on the 14×14 grid) through the allocator; give
@@ -57,7 +60,8 @@ public final class IdentificationService: Sendable {
     }
 
     public func makeExtractor() throws -> FeatureExtractor {
-        try FeatureExtractor(package: package, recipe: current?.recipe ?? .station)
+        // Local features on demand: photos whose leader is beyond doubt are not verified.
+        try FeatureExtractor(package: package, recipe: current?.recipe ?? .station, localFeatures: false)
     }
 
     /// Puts an identified sighting into its encounter and returns the encounter's combined call
@@ -96,7 +100,7 @@ public final class IdentificationService: Sendable {
             candidates: candidates.map { .init(individual: $0.individual, score: Double($0.score)) },
             modelVersion: featureVersion, feature: vector, crop: crop.rawValue,
             usefulness: extraction.usefulness.score(under: usefulnessLimits), unusableBecause: problems)
-        record.localFeatures = extraction.local?.blob
+        record.localFeatures = call.local?.blob
         return Identified(record: record, box: extraction.box, ranking: call.ranking, index: index)
     }
 }

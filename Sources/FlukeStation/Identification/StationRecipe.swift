@@ -60,3 +60,8 @@ public enum StationScore {
                range.upperBound, range.upperBound - 1)
     }
 }
+
+extension VerificationGate {
+    /// The daemon's gate: exact (a skipped photo keeps its leader and call).
+    public static let station = VerificationGate.exact(for: MatchingRecipe.station.verification ?? .standard)
+}
