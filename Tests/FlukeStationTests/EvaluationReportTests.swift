@@ -123,7 +123,11 @@ final class EvaluationReportTests: XCTestCase {
         for key in ["top1", "newPrecision", "newRecall"] {
             XCTAssertEqual(try XCTUnwrap(exact[key] as? Double), try XCTUnwrap(all[key] as? Double), accuracy: 1e-12, key)
         }
-        XCTAssertEqual(json["verification_gate_margin"] as? Double ?? -1, 0.3, accuracy: 1e-6)
-        XCTAssertEqual(json["verified_queries"] as? Int, gate[1]["verified_queries"] as? Int)
+        // The headline is read under the station's own gate, one of the sweep's rows.
+        let stationMargin = Double(VerificationGate.station.margin)
+        XCTAssertEqual(json["verification_gate_margin"] as? Double ?? -1, stationMargin, accuracy: 1e-6)
+        let stationRow = try XCTUnwrap(gate.first { abs(($0["margin"] as? Double ?? -1) - stationMargin) < 1e-6 })
+        XCTAssertEqual(json["verified_queries"] as? Int, stationRow["verified_queries"] as? Int)
+        XCTAssertEqual(reported["top1"] as? Double, (stationRow["metrics"] as? [String: Any])?["top1"] as? Double)
     }
 }

@@ -47,8 +47,8 @@ public struct StationConfig: Sendable, Equatable {
     /// What a photo must meet before it may be called a new individual (`PhotoUsefulness`).
     public var usefulness = PhotoUsefulness.Limits.standard
     /// Verify the leaders of every photo, even when the leader is beyond doubt (already a match,
-    /// ahead by more than verification could add: `VerificationGate`). Off, such photos skip the
-    /// SIFT and the checks, with the same leader and call.
+    /// well ahead of the runner-up: `VerificationGate.station`). Off, such photos skip the SIFT
+    /// and the checks.
     public var verifyEveryPhoto = false
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?

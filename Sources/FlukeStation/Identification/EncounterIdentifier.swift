@@ -65,6 +65,9 @@ public final class EncounterIdentifier: Sendable {
         let fittedAt = index.fitted.fittedAt
         if let known = rankings.withLock({ $0[member.sightingID] }), known.fittedAt == fittedAt { return known.ranking }
         let depth = min(index.gallery.individualCount, max(Self.candidatesPerPhoto, topK))
+        // A photo whose leader was beyond doubt kept no local features; should a refit put it in
+        // doubt, its leaders are ranked on zero inliers (its global scores), as a photo without
+        // features always was.
         let ranking = try index.rank(member.feature!, topK: depth,
                                      local: try member.localFeatures.map { try LocalFeatures(blob: $0) })
         remember(member.sightingID, ranking, fittedAt: fittedAt)

@@ -82,7 +82,7 @@ extension Evaluator {
             rows.append(verified.row("+ geometric verification of the leaders (SIFT, similarity RANSAC)", usable: nil,
                                      encounters: encounters))
             if let margin = settings.verificationGate?.margin {
-                rows.append(station.row(String(format: "+ verified only while in doubt (a matching leader ahead by more than %.2f is not)", margin),
+                rows.append(station.row(String(format: "+ verified only while in doubt (not a matching leader ahead by more than %.2f)", margin),
                                         usable: nil, encounters: encounters))
             }
         } else {

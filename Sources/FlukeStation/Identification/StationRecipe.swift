@@ -62,6 +62,9 @@ public enum StationScore {
 }
 
 extension VerificationGate {
-    /// The daemon's gate: exact (a skipped photo keeps its leader and call).
-    public static let station = VerificationGate.exact(for: MatchingRecipe.station.verification ?? .standard)
+    /// The daemon's gate: a matching leader more than 0.1 ahead (ten inliers) is not verified.
+    /// On the right whales (`evaluate`'s `verification_gate`, seeds 1 and 2) it skips 12.9% of the
+    /// query photos against 4.5% and 3.9% for the exact 0.3, and no photo-level figure moves at
+    /// any margin down to 0.1; at 0.05 MAP@5 moves by 0.0001, and at 0 one top-1 is lost.
+    public static let station = VerificationGate(margin: 0.1)
 }
