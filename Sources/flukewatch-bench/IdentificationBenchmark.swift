@@ -145,28 +145,22 @@ func benchmarkPhotoToSighting(package: ModelPackage, work: URL, photo12: [UInt8]
     print("photo → sighting, 12 MP JPEG, one core (hash, EXIF, queue, decode 1/4, quality, thumbnail, crop, embed, SIFT, project, search, verify top 10, record, encounter):")
     // Once as the daemon runs (a photo whose leader is beyond doubt is not verified), once with
     // every photo verified: what a photo in doubt costs.
-    var daemonDefault: (IdentificationService, PhotoProcessor.Identifying)?
-    var gatedMedian = 0.0
-    for verifyEvery in [false, true] {
-        config.verifyEveryPhoto = verifyEvery
+    func station(verifyingEveryPhoto: Bool) throws -> (IdentificationService, PhotoProcessor.Identifying) {
+        config.verifyEveryPhoto = verifyingEveryPhoto
         let service = IdentificationService(package: package, database: database, config: config)
         try service.refreshIfChanged()
-        let identifying = PhotoProcessor.Identifying(service: service, extractor: try service.makeExtractor())
-        let (endToEnd, processing) = try timePhotoToSighting(photo12, identifying: identifying, database: database, config: config,
-                                                             drop: work.appendingPathComponent(verifyEvery ? "drop-verify-all" : "drop"),
-                                                             exifBase: verifyEvery ? 600 : 500)
-        if verifyEvery {
-            print("  every photo verified (verify_every_photo, or a photo in doubt): median \(fmt(endToEnd)) ms (processing alone \(fmt(processing)) ms), \(fmt(endToEnd / gatedMedian, 2))× the daemon's default")
-        } else {
-            gatedMedian = endToEnd
-            let image = try PhotoDecoder.decode(photo12, reduction: 4)
-            let extraction = try identifying.extractor.extract(from: image, crop: .fluke)
-            let verified = try service.current!.rank(extraction.vectors[0], topK: 5, local: extraction.localFeatures).verified
-            print("  as the daemon runs: median \(fmt(endToEnd)) ms (processing alone \(fmt(processing)) ms) over 15 photos; this photo's leader is \(verified ? "in doubt: verified" : "beyond doubt: not verified")")
-            daemonDefault = (service, identifying)
-        }
+        return (service, PhotoProcessor.Identifying(service: service, extractor: try service.makeExtractor()))
     }
-    let (service, identifying) = daemonDefault!
+    let (service, identifying) = try station(verifyingEveryPhoto: false)
+    let gated = try timePhotoToSighting(photo12, identifying: identifying, database: database, config: config,
+                                        drop: work.appendingPathComponent("drop"), exifBase: 500)
+    let extraction = try identifying.extractor.extract(from: try PhotoDecoder.decode(photo12, reduction: 4), crop: .fluke)
+    let verified = try service.current!.rank(extraction.vectors[0], topK: 5, local: extraction.localFeatures).verified
+    print("  as the daemon runs: median \(fmt(gated.endToEnd)) ms (processing alone \(fmt(gated.processing)) ms) over 15 photos; this photo's leader is \(verified ? "in doubt: verified" : "beyond doubt: not verified")")
+    let all = try timePhotoToSighting(photo12, identifying: try station(verifyingEveryPhoto: true).1, database: database,
+                                      config: config, drop: work.appendingPathComponent("drop-verify-all"), exifBase: 600)
+    print("  every photo verified (verify_every_photo, or a photo in doubt): median \(fmt(all.endToEnd)) ms (processing alone \(fmt(all.processing)) ms), \(fmt(all.endToEnd / gated.endToEnd, 2))× the daemon's default")
+    config.verifyEveryPhoto = false
     return (service, identifying, config)
 }
 

@@ -50,7 +50,7 @@ struct IdentifyCommand: ParsableCommand {
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
         guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.featureVersion(),
-                                                overrides: overrides, gate: config.verifyEveryPhoto ? nil : .station) else {
+                                                overrides: overrides, gate: config.verificationGate) else {
             throw CLIError("\(IdentificationError.noCatalog(package.featureVersion()))")
         }
         // Local features on demand, as in the daemon: a photo whose leader is beyond doubt is not verified.

@@ -68,8 +68,9 @@ public final class EncounterIdentifier: Sendable {
         // A photo whose leader was beyond doubt kept no local features; should a refit put it in
         // doubt, its leaders are ranked on zero inliers (its global scores), as a photo without
         // features always was.
-        let ranking = try index.rank(member.feature!, topK: depth,
-                                     local: try member.localFeatures.map { try LocalFeatures(blob: $0) })
+        let ranking = try index.rank(member.feature!, topK: depth) {
+            try member.localFeatures.map { try LocalFeatures(blob: $0) }
+        }.ranking
         remember(member.sightingID, ranking, fittedAt: fittedAt)
         return ranking
     }

@@ -112,9 +112,8 @@ public struct Evaluator {
         progress("fit", 0, 1)
         let verified = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
                                  labels: extracted.labels, split: split)
-        let gateMargin = verified.globalRankings.isEmpty ? nil : settings.verificationGate?.margin
-        let (station, verifiedQueries) = gateMargin.map { verified.gated(by: VerificationGate(margin: $0)) }
-            ?? (verified, verified.globalRankings.count)
+        let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
+        let (station, verifiedQueries) = verificationGate.map { verified.gated(by: $0) } ?? (verified, verified.globalRankings.count)
         let gate = settings.usefulnessGate ? usable : nil
         let ablation = settings.ablation
             ? try ablationRows(verified: verified, station: station, extracted: extracted, split: split, usable: usable,
@@ -134,7 +133,7 @@ public struct Evaluator {
             simulatedMAP5: station.calibration.simulatedMAP5, metrics: station.metrics(usable: gate),
             encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
             unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
-            timings: timings, ablation: ablation, verificationGateMargin: gateMargin, verifiedQueries: verifiedQueries,
+            timings: timings, ablation: ablation, verificationGateMargin: verificationGate?.margin, verifiedQueries: verifiedQueries,
             verificationGate: gateRows(verified, usable: gate, encounters: encounters),
             queries: settings.keepQueries ? station.evaluatedQueries(split: split, labels: extracted.labels, files: extracted.files) : [])
     }

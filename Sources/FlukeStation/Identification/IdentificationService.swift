@@ -29,7 +29,7 @@ public final class IdentificationService: Sendable {
         self.crop = config.cropToFluke ? .fluke : .none
         self.topK = config.topK
         self.usefulnessLimits = config.usefulness
-        self.gate = config.verifyEveryPhoto ? nil : .station
+        self.gate = config.verificationGate
         self.encounters = config.encounterGap > 0 ? EncounterIdentifier(database: database, gap: config.encounterGap) : nil
         self.overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
     }

@@ -68,3 +68,8 @@ extension VerificationGate {
     /// any margin down to 0.1; at 0.05 MAP@5 moves by 0.0001, and at 0 one top-1 is lost.
     public static let station = VerificationGate(margin: 0.1)
 }
+
+extension StationConfig {
+    /// The gate identification runs under: the station's, unless `verify_every_photo` is set.
+    public var verificationGate: VerificationGate? { verifyEveryPhoto ? nil : .station }
+}
