@@ -24,6 +24,9 @@ status_field() { status_json | python3 -c "import json,sys; d=json.load(sys.stdi
 done_count() { status_field photos.done 2>/dev/null || echo -1; }
 done_at_least() { [ "$(done_count)" -ge "$1" ]; }
 journal_has() { local out; out=$(sc_journalctl -u flukewatch -o cat "$@" 2>/dev/null) && [ -n "$out" ]; }
+# journal_entries_at_least N MATCH...: journald takes entries from its socket on its own time, so
+# a sighting already counted in the database may not be in the journal yet.
+journal_entries_at_least() { local n=$1; shift; [ "$(sc_journalctl -u flukewatch -o cat "$@" 2>/dev/null | wc -l)" -ge "$n" ]; }
 
 step "boot systemd"
 sc_boot
@@ -89,6 +92,8 @@ sc_wait_for 20 "the daemon to load the catalog" journal_has --grep "catalog relo
 step "photos in, sightings out, read back from the journal"
 for n in $(seq 1 20); do sc_exec cp "/root/photos/IMG_$(printf %04d "$n").JPG" /srv/flukewatch/drop/bow-camera/; done
 sc_wait_for 60 "20 sightings" done_at_least 20 || fail "photos not processed"
+sc_wait_for 20 "20 sighting entries in the journal" journal_entries_at_least 20 FLUKEWATCH_EVENT=sighting \
+  || fail "sightings recorded but not all in the journal"
 sightings_json=$(sc_journalctl -u flukewatch FLUKEWATCH_EVENT=sighting -o json)
 python3 - "$sightings_json" <<'PY' || fail "journal fields"
 import json, sys
