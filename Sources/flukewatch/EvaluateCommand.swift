@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlukeStation
+import FlukeVision
 import Foundation
 
 extension CropMode: ExpressibleByArgument {}
@@ -47,6 +48,11 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-usefulness-gate"), help: "Let unusable photos (blurred, tiny, glare, cut by the frame) be called new.")
     var noUsefulnessGate = false
 
+    @Option(name: .customLong("fine-tuned"), help: ArgumentHelp(
+        "A model package fine-tuned on whales (tools/train), measured beside the station's on the same split. Repeat for packages trained on other whales: each query is scored by the first that never trained on its whale (the package's trained-individuals.txt).",
+        valueName: "DIR"))
+    var fineTuned: [String] = []
+
     @Flag(name: .long, help: "One JSON object.")
     var json = false
 
@@ -66,6 +72,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.keepQueries = report != nil
         settings.ablation = ablation
         settings.usefulnessGate = !noUsefulnessGate
+        settings.fineTuned = try fineTuned.map { try ModelPackage(directory: $0) }
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
         let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in
@@ -91,10 +98,22 @@ struct EvaluateCommand: ParsableCommand {
               thresholds from the catalog alone: new < \(String(format: "%.3f", report.thresholdNew)), match ≥ \(String(format: "%.3f", report.thresholdMatch)) (simulated MAP@5 \(f(report.simulatedMAP5)))
               geometric verification: \(verification(report))
               per photo (median): decode \(f(report.timings.decode)) ms, crop \(f(report.timings.crop)) ms, embed \(f(report.timings.embed)) ms, project \(f(report.timings.project)) ms, search \(f(report.timings.search)) ms, local features \(f(report.timings.localFeatures)) ms, verify \(f(report.timings.verify)) ms; fit \(f(report.timings.fitSeconds)) s, calibrate \(f(report.timings.calibrateSeconds)) s
-              model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
+            \(fineTunedLines(report.fineTuned))  model \(report.modelVersion), split seed \(report.seed), F = \(report.unknownFraction), Q = \(report.queriesPer), crop \(report.crop)
             """)
         if !report.ablation.isEmpty { print(AblationTable.render(report.ablation)) }
         if !report.verificationGate.isEmpty { print(AblationTable.render(gate: report.verificationGate)) }
+    }
+
+    /// The fine-tuned packages' pooled figures and each package's share, or nothing.
+    private func fineTunedLines(_ report: Evaluator.FineTunedReport?) -> String {
+        guard let report else { return "" }
+        func f(_ v: Double) -> String { String(format: "%.3f", v) }
+        let m = report.metrics, e = report.encounterMetrics
+        var out = "  fine-tuned trunk (each query scored by a package that never trained on its whale): MAP@5 \(f(m.map5))   top-1 \(f(m.top1))   top-5 \(f(m.top5))   new precision \(f(m.newPrecision))   new recall \(f(m.newRecall));   encounters: MAP@5 \(f(e.map5))   top-1 \(f(e.top1))\n"
+        for p in report.packages {
+            out += "      \(p.modelVersion) (trained on \(p.trainedIndividuals) whales): \(p.queries) queries, \(p.encounters) encounters; top-1 \(f(p.metrics.top1)); new < \(String(format: "%.3f", p.thresholdNew)), match ≥ \(String(format: "%.3f", p.thresholdMatch))\n"
+        }
+        return out
     }
 
     /// Which queries were verified, in words.

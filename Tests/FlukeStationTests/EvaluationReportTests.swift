@@ -15,7 +15,7 @@ final class EvaluationReportTests: XCTestCase {
     func count(_ needle: String, in html: String) -> Int { html.components(separatedBy: needle).count - 1 }
 
     /// Six fixture whales, four photos each; each whale's fourth photo carries the next whale's label.
-    func writeLabelledSet(in station: TempStation) throws -> String {
+    static func writeLabelledSet(in station: TempStation) throws -> String {
         var csv = "file,individual\n"
         for individual in 1...6 {
             for shot in 1...4 {
@@ -35,7 +35,7 @@ final class EvaluationReportTests: XCTestCase {
 
     func testTheReportHasTheCMCCurveTheScoreDistributionsAndTheWorstFailures() throws {
         let station = try TempStation("eval-report")
-        let labels = try writeLabelledSet(in: station)
+        let labels = try Self.writeLabelledSet(in: station)
         let dir = station.root.appendingPathComponent("report").path
         let r = try runFlukeWatch(["evaluate", labels, "--report", dir, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -85,7 +85,7 @@ final class EvaluationReportTests: XCTestCase {
     /// whole station, gate on) is exactly what the same run reports as its metrics.
     func testTheAblationAddsTheStationsStepsInOrderAndEndsAtTheReportedMetrics() throws {
         let station = try TempStation("eval-ablation")
-        let labels = try writeLabelledSet(in: station)
+        let labels = try Self.writeLabelledSet(in: station)
         let r = try runFlukeWatch(["evaluate", labels, "--ablation", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])

@@ -5,10 +5,26 @@ Appends the fine-tuning to the MODEL_CARD.md that build_model.py wrote for a fin
 which individuals the trunk was trained on (the split's rule and counts), how it was trained, and,
 when given, the station's evaluation on individuals it never saw. Without this section the card
 would describe the package as plain ImageNet weights.
+
+Also writes MODEL_DIR/trained-individuals.txt: every individual of the training pool (those trained
+on and those that chose the epoch), one per line. `flukewatch evaluate` reads it and never scores a
+photo of one of them with this package.
 """
+import csv
 import json
 import os
 import sys
+
+
+def write_trained_individuals(model_dir, split_dir):
+    """The training pool's individuals, sorted, one per line; returns how many."""
+    with open(os.path.join(split_dir, "train-labels.csv"), newline="") as f:
+        individuals = sorted({row["individual"] for row in csv.DictReader(f)})
+    with open(os.path.join(model_dir, "trained-individuals.txt"), "w") as f:
+        f.write("# individuals this network was trained on or chose its epoch with (tools/train/split.py);\n"
+                "# flukewatch evaluate never scores their photos with it\n")
+        f.write("".join(f"{i}\n" for i in individuals))
+    return len(individuals)
 
 
 def held_out(counts):
@@ -56,6 +72,7 @@ def main():
     with open(weights + ".json") as f:
         training = json.load(f)
     a, c = training["args"], split["counts"]
+    listed = write_trained_individuals(model_dir, split_dir)
     lines = [
         "",
         "## Fine-tuning (tools/train)",
@@ -66,7 +83,8 @@ def main():
         f"({a['subcenters']} sub-centres, s {a['scale']}, m {a['margin']}, 512-d head, dropped at export) and live "
         "augmentation (rotation, scale and shift, blur, light, glare, noise; never a horizontal flip).",
         "",
-        f"- Split by individual, seed `{split['seed']}`: {split['rule']}.",
+        f"- Split by individual, seed `{split['seed']}`, half `{split.get('half', 'first')}`: {split['rule']}. "
+        f"`trained-individuals.txt` lists the {listed} training-pool individuals.",
         (souped(training, c) if "soup" in training else trained_on(training, c)) +
         f"{training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
         f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",

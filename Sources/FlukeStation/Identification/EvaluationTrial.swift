@@ -89,15 +89,18 @@ struct Trial {
     func gated(by gate: VerificationGate) -> (trial: Trial, verified: Int) {
         guard !globalRankings.isEmpty else { return (self, 0) }
         var copy = self
-        var verified = 0
-        for q in rankings.indices {
-            if gate.isBeyondDoubt(globalRankings[q], policy: policy) {
-                copy.rankings[q] = globalRankings[q]
-            } else {
-                verified += 1
-            }
+        let verified = isVerified(under: gate)
+        for q in rankings.indices where !verified[q] {
+            copy.rankings[q] = globalRankings[q]
         }
-        return (copy, verified)
+        return (copy, verified.filter { $0 }.count)
+    }
+
+    /// Per query, whether its leaders are verified under `gate` (nil: every query is); never
+    /// when the recipe does not verify.
+    func isVerified(under gate: VerificationGate?) -> [Bool] {
+        guard !globalRankings.isEmpty else { return Array(repeating: false, count: truths.count) }
+        return globalRankings.map { ranking in gate.map { !$0.isBeyondDoubt(ranking, policy: policy) } ?? true }
     }
 
     /// Every query as the HTML report shows it (`split`, `labels` and `files` as the trial was made with).
@@ -111,10 +114,14 @@ struct Trial {
 
     /// Photo-level metrics; `usable` (per query) turns the usefulness gate on.
     func metrics(usable: [Bool]?) -> MetricsReport {
-        let outcomes = truths.indices.map {
+        Metrics.report(outcomes(usable: usable), newThreshold: policy.newThreshold)
+    }
+
+    /// Every query's outcome, in query order.
+    func outcomes(usable: [Bool]?) -> [QueryOutcome] {
+        truths.indices.map {
             QueryOutcome(truth: truths[$0], candidates: Array(rankings[$0].prefix(5)), mayBeNew: usable?[$0] ?? true)
         }
-        return Metrics.report(outcomes, newThreshold: policy.newThreshold)
     }
 
     /// Encounter-level metrics: each encounter's photos combined into one ranking, called as the
@@ -122,7 +129,12 @@ struct Trial {
     /// unusable: then the encounter is ranked on all of them and may not be called new); photos
     /// that disagree (`EncounterRanking.decide`) may not make it new either.
     func encounterMetrics(_ encounters: [[Int]], usable: [Bool]?) -> MetricsReport {
-        let outcomes = encounters.map { members -> QueryOutcome in
+        Metrics.report(encounterOutcomes(encounters, usable: usable), newThreshold: policy.newThreshold)
+    }
+
+    /// Every encounter's outcome, in the order given (see `encounterMetrics`).
+    func encounterOutcomes(_ encounters: [[Int]], usable: [Bool]?) -> [QueryOutcome] {
+        encounters.map { members -> QueryOutcome in
             let good = members.filter { usable?[$0] ?? true }
             let used = (good.isEmpty ? members : good).map { rankings[$0] }
             let combined = EncounterRanking.combine(used, topK: 5)
@@ -130,7 +142,6 @@ struct Trial {
                 && policy.decide(candidates: combined) == .new
             return QueryOutcome(truth: truths[members[0]], candidates: combined, mayBeNew: !good.isEmpty && !disagree)
         }
-        return Metrics.report(outcomes, newThreshold: policy.newThreshold)
     }
 
     func row(_ step: String, usable: [Bool]?, encounters: [[Int]]) -> Evaluator.AblationRow {

@@ -8,7 +8,8 @@ extension Evaluator {
         public var step: String
         public var metrics: MetricsReport
         public var encounterMetrics: MetricsReport
-        public var thresholdNew: Float
+        /// nil for the fine-tuned row: its queries were read at each package's own threshold.
+        public var thresholdNew: Float?
 
         enum CodingKeys: String, CodingKey {
             case step, metrics
@@ -90,5 +91,12 @@ extension Evaluator {
         }
         rows.append(station.row("+ unusable photos never called new", usable: usable, encounters: encounters))
         return rows
+    }
+
+    /// The last row: the same station with fine-tuned trunks in place of the ImageNet one.
+    func fineTunedRow(_ report: FineTunedReport) -> AblationRow {
+        let packages = report.packages.count == 1 ? "1 package" : "\(report.packages.count) packages"
+        return AblationRow(step: "+ trunk fine-tuned on whales (\(packages); every query scored by one that never trained on its whale)",
+                           metrics: report.metrics, encounterMetrics: report.encounterMetrics, thresholdNew: nil)
     }
 }

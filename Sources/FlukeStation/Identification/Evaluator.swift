@@ -23,6 +23,9 @@ public struct Evaluator {
         public var ablation = false
         /// Verification skipped for queries beyond doubt, as the daemon does (nil: every query verified).
         public var verificationGate: VerificationGate? = .station
+        /// Networks fine-tuned on whales, measured beside the station's package on the same split,
+        /// each query by one that never trained on its whale (`Evaluator+FineTuned`).
+        public var fineTuned: [ModelPackage] = []
         public init() {}
     }
 
@@ -78,13 +81,15 @@ public struct Evaluator {
         public var verifiedQueries: Int
         /// The same queries under no gate and several margins (empty when the recipe does not verify).
         public var verificationGate: [GateRow]
+        /// The fine-tuned packages' pooled measurement (`--fine-tuned`); nil otherwise.
+        public var fineTuned: FineTunedReport?
         /// Per query, when `Settings.keepQueries` is set; not part of the JSON output.
         public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
             case labels, recipe, crop, seed, photos, unreadable, metrics, timings, encounters, ablation
             case verificationGateMargin = "verification_gate_margin", verifiedQueries = "verified_queries"
-            case verificationGate = "verification_gate"
+            case verificationGate = "verification_gate", fineTuned = "fine_tuned"
             case encounterMetrics = "encounter_metrics", unusableQueries = "unusable_queries", usefulnessGate = "usefulness_gate"
             case modelVersion = "model_version", unknownFraction = "unknown_fraction", queriesPer = "queries_per"
             case catalogPhotos = "catalog_photos", catalogIndividuals = "catalog_individuals"
@@ -102,8 +107,10 @@ public struct Evaluator {
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
         let csv = try CatalogCSV.load(path: labelsPath)
-        let extracted = try extractAll(csv, recipes: [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []),
-                                       progress: progress)
+        try checkNotTrainedOn(csv)
+        let plan = try fineTunedPlan(csv)
+        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : [])
+        let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
         let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
         let encounters = split.encounters(labels: extracted.labels, size: settings.queriesPerIndividual)
@@ -115,10 +122,15 @@ public struct Evaluator {
         let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
         let (station, verifiedQueries) = verificationGate.map { verified.gated(by: $0) } ?? (verified, verified.globalRankings.count)
         let gate = settings.usefulnessGate ? usable : nil
-        let ablation = settings.ablation
+        let fineTuned = try plan.map { plan in try fineTunedReport(
+            csv, plan: plan, shared: SharedTrial(split: split, extracted: extracted, encounters: encounters, usable: gate,
+                                     verificationGate: verificationGate),
+            progress: progress) }
+        var ablation = settings.ablation
             ? try ablationRows(verified: verified, station: station, extracted: extracted, split: split, usable: usable,
                                encounters: encounters, progress: progress)
             : []
+        if settings.ablation, let fineTuned { ablation.append(fineTunedRow(fineTuned)) }
         let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
                               embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
                               search: Self.median(station.searchMs), localFeatures: Self.median(extracted.localMs),
@@ -134,16 +146,18 @@ public struct Evaluator {
             encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
             unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
             timings: timings, ablation: ablation, verificationGateMargin: verificationGate?.margin, verifiedQueries: verifiedQueries,
-            verificationGate: gateRows(verified, usable: gate, encounters: encounters),
+            verificationGate: gateRows(verified, usable: gate, encounters: encounters), fineTuned: fineTuned,
             queries: settings.keepQueries ? station.evaluatedQueries(split: split, labels: extracted.labels, files: extracted.files) : [])
     }
 
-    /// Every readable photo's vectors (one per recipe, from one network run) and usefulness.
-    private func extractAll(_ csv: CatalogCSV, recipes: [MatchingRecipe], progress: (String, Int, Int) -> Void) throws
-        -> ExtractedSet
+    /// Every readable photo's vectors (one per recipe, from one run of `package`'s network) and
+    /// usefulness; its local features too when the first recipe verifies, unless `localFeatures` is false.
+    func extractAll(_ csv: CatalogCSV, package: ModelPackage, recipes: [MatchingRecipe], localFeatures: Bool = true,
+                    progress: (String, Int, Int) -> Void) throws -> ExtractedSet
     {
-        let extractor = try FeatureExtractor(package: package, recipe: recipes[0], also: Array(recipes.dropFirst()))
-        let local = recipes[0].verification != nil
+        let local = localFeatures && recipes[0].verification != nil
+        let extractor = try FeatureExtractor(package: package, recipe: recipes[0], also: Array(recipes.dropFirst()),
+                                             localFeatures: local)
         var out = ExtractedSet(vectors: Array(repeating: [], count: recipes.count))
         for (i, row) in csv.rows.enumerated() {
             progress("features", i + 1, csv.rows.count)
