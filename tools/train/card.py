@@ -34,15 +34,17 @@ def held_out(counts):
             "training-pool photos.")
 
 
-def trained_on(training, counts):
+def trained_on(training, counts, half):
     """Which individuals the gradient steps saw and what chose the epoch (ends mid-sentence)."""
     args = training["args"]
     fit, val = counts["fit"], counts["val"]
     if args.get("no_holdout"):
+        other_half = (" (that run trained on the other half: the validation individuals that chose its epoch are among "
+                      "this package's held-out ones, so one number, the epoch, was chosen with them)") if half == "second" else ""
         return (f"- Trained on the whole training pool, {fit['individuals'] + val['individuals']} individuals "
                 f"({fit['images'] + val['images']} photos); {held_out(counts)}\n"
                 f"- No model choice in this run: the schedule of a validated run ({args['epochs']} epochs of cosine) "
-                f"stopped after epoch {args['stop_after_epoch']}, the epoch that run's validation individuals chose; ")
+                f"stopped after epoch {args['stop_after_epoch']}, the epoch that run's validation individuals chose{other_half}; ")
     return (f"- Trained on {fit['individuals']} individuals ({fit['images']} photos); "
             f"{val['individuals']} more ({val['images']} photos) chose the epoch; {held_out(counts)}\n"
             f"- Best epoch {training['best_epoch']} of the run (station-like top-1 {training['best_val_lda_top1']:.3f} "
@@ -85,7 +87,7 @@ def main():
         "",
         f"- Split by individual, seed `{split['seed']}`, half `{split.get('half', 'first')}`: {split['rule']}. "
         f"`trained-individuals.txt` lists the {listed} training-pool individuals.",
-        (souped(training, c) if "soup" in training else trained_on(training, c)) +
+        (souped(training, c) if "soup" in training else trained_on(training, c, split.get("half", "first"))) +
         f"{training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
         f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",
     ]
