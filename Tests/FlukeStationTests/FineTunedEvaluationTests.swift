@@ -69,6 +69,16 @@ final class FineTunedEvaluationTests: XCTestCase {
         XCTAssertTrue((rows.last?["step"] as? String ?? "").contains("fine-tuned"), "\(rows.last ?? [:])")
         XCTAssertTrue((rows[rows.count - 2]["step"] as? String ?? "").contains("unusable photos"))
         XCTAssertEqual((rows.last?["metrics"] as? [String: Any])?["top1"] as? Double, pooled["top1"] as? Double)
+
+        // The text output gives the pooled line and one line per package with its share.
+        let text = try runFlukeWatch(["evaluate", labels, "--unknown-fraction", "0.34", "--queries-per", "2",
+                                      "--fine-tuned", a, "--fine-tuned", b])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("fine-tuned trunk (each query scored by a package that never trained on its whale)"), text.stdout)
+        for (p, n) in zip(packages, scored) {
+            let version = try XCTUnwrap(p["model_version"] as? String)
+            XCTAssertTrue(text.stdout.contains("\(version) (trained on 3 whales): \(n) queries"), text.stdout)
+        }
     }
 
     func testAPackageIsNeverMeasuredOnWhalesItTrainedOn() throws {
