@@ -51,6 +51,7 @@ extension Evaluator {
         var split: EvaluationSplit
         var extracted: ExtractedSet
         var encounters: [[Int]]
+        /// Per query, whether the photo is usable; nil when the usefulness gate is off.
         var usable: [Bool]?
         var verificationGate: VerificationGate?
     }
