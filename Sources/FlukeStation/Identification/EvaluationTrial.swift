@@ -84,23 +84,17 @@ struct Trial {
         self.globalRankings = globalRankings
     }
 
-    /// The same trial as the daemon runs it with `gate`: a query whose global leader is beyond
-    /// doubt keeps its global ranking, unverified. Also says how many queries were verified.
-    func gated(by gate: VerificationGate) -> (trial: Trial, verified: Int) {
-        guard !globalRankings.isEmpty else { return (self, 0) }
+    /// The same trial as the daemon runs it with `gate` (nil: every query verified): a query
+    /// whose global leader is beyond doubt keeps its global ranking, unverified. Also says, per
+    /// query, whether it was verified (never, when the recipe does not verify).
+    func gated(by gate: VerificationGate?) -> (trial: Trial, verified: [Bool]) {
+        guard !globalRankings.isEmpty else { return (self, Array(repeating: false, count: truths.count)) }
         var copy = self
-        let verified = isVerified(under: gate)
+        let verified = globalRankings.map { ranking in gate.map { !$0.isBeyondDoubt(ranking, policy: policy) } ?? true }
         for q in rankings.indices where !verified[q] {
             copy.rankings[q] = globalRankings[q]
         }
-        return (copy, verified.filter { $0 }.count)
-    }
-
-    /// Per query, whether its leaders are verified under `gate` (nil: every query is); never
-    /// when the recipe does not verify.
-    func isVerified(under gate: VerificationGate?) -> [Bool] {
-        guard !globalRankings.isEmpty else { return Array(repeating: false, count: truths.count) }
-        return globalRankings.map { ranking in gate.map { !$0.isBeyondDoubt(ranking, policy: policy) } ?? true }
+        return (copy, verified)
     }
 
     /// Every query as the HTML report shows it (`split`, `labels` and `files` as the trial was made with).

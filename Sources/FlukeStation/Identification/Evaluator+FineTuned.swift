@@ -105,12 +105,11 @@ extension Evaluator {
             progress("fit", 0, 1)
             let all = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: shared.extracted.local,
                                 labels: labels, split: shared.split)
-            let (trial, _) = shared.verificationGate.map { all.gated(by: $0) } ?? (all, 0)
+            let (trial, verified) = all.gated(by: shared.verificationGate)
             let mine = queryIndividual.indices.filter { scorer[queryIndividual[$0]] == p }
             let myEncounters = shared.encounters.filter { scorer[queryIndividual[$0[0]]] == p }
             let outcomes = trial.outcomes(usable: shared.usable)
             let photos = mine.map { outcomes[$0] }
-            let verified = all.isVerified(under: shared.verificationGate)
             photoGroups.append((photos, trial.policy.newThreshold))
             encounterGroups.append((trial.encounterOutcomes(myEncounters, usable: shared.usable), trial.policy.newThreshold))
             reports.append(FineTunedReport.Package(

@@ -36,8 +36,8 @@ extension Evaluator {
         let all = GateRow(margin: nil, verifiedQueries: queries, queries: queries, metrics: verified.metrics(usable: usable),
                           encounterMetrics: verified.encounterMetrics(encounters, usable: usable))
         return [all] + margins.sorted(by: >).map { margin in
-            let (trial, count) = verified.gated(by: VerificationGate(margin: margin))
-            return GateRow(margin: margin, verifiedQueries: count, queries: queries, metrics: trial.metrics(usable: usable),
+            let (trial, flags) = verified.gated(by: VerificationGate(margin: margin))
+            return GateRow(margin: margin, verifiedQueries: flags.filter { $0 }.count, queries: queries, metrics: trial.metrics(usable: usable),
                            encounterMetrics: trial.encounterMetrics(encounters, usable: usable))
         }
     }

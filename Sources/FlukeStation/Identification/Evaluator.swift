@@ -120,7 +120,7 @@ public struct Evaluator {
         let verified = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
                                  labels: extracted.labels, split: split)
         let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
-        let (station, verifiedQueries) = verificationGate.map { verified.gated(by: $0) } ?? (verified, verified.globalRankings.count)
+        let (station, verifiedFlags) = verified.gated(by: verificationGate)
         let gate = settings.usefulnessGate ? usable : nil
         let fineTuned = try plan.map { plan in try fineTunedReport(
             csv, plan: plan, shared: SharedTrial(split: split, extracted: extracted, encounters: encounters, usable: gate,
@@ -145,7 +145,7 @@ public struct Evaluator {
             simulatedMAP5: station.calibration.simulatedMAP5, metrics: station.metrics(usable: gate),
             encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
             unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
-            timings: timings, ablation: ablation, verificationGateMargin: verificationGate?.margin, verifiedQueries: verifiedQueries,
+            timings: timings, ablation: ablation, verificationGateMargin: verificationGate?.margin, verifiedQueries: verifiedFlags.filter { $0 }.count,
             verificationGate: gateRows(verified, usable: gate, encounters: encounters), fineTuned: fineTuned,
             queries: settings.keepQueries ? station.evaluatedQueries(split: split, labels: extracted.labels, files: extracted.files) : [])
     }
