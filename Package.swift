@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "FlukeCore"),
 
         // MARK: Vision: a C API over OpenCV's C++ (no exception crosses into Swift), and Swift above it
-        .target(name: "CFlukeVisionShim", dependencies: ["COpenCV"],
+        .target(name: "CFlukeVisionShim", dependencies: ["COpenCV", "COpenBLAS"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
                 // imgcodecs is not linked: LazyImgcodecs.cpp opens it on the first PNG or TIFF.
                 linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_features2d", "opencv_calib3d", "jpeg", "dl"]
@@ -51,10 +51,11 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("XNNPACK"), .linkedLibrary("pthreadpool"), .linkedLibrary("m")]),
         // int8 dot products for the gallery's first pass (vectorised by the compiler).
         .target(name: "CFlukeScan", cSettings: [.unsafeFlags(["-O3"])]),
-        // OpenCV DNN as the independent fp32 reference (tests and benchmarks only).
+        // OpenCV as the independent reference (tests and benchmarks only): DNN for the fp32 net, imdecode
+        // for the reduced decode, the brute-force matcher for verification's matches.
         .target(name: "CFlukeReference", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
-                linkerSettings: ["opencv_core", "opencv_dnn", "opencv_imgcodecs"].map { .linkedLibrary($0) }),
+                linkerSettings: ["opencv_core", "opencv_dnn", "opencv_imgcodecs", "opencv_features2d"].map { .linkedLibrary($0) }),
         .target(name: "FlukeVision", dependencies: [
             "FlukeCore", "CFlukeVisionShim", "CFlukeEmbed",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -3,12 +3,14 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <opencv2/features2d.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 struct fw_ref_net {
     cv::dnn::Net net;
@@ -62,6 +64,28 @@ int fw_ref_decode_jpeg(const uint8_t *bytes, size_t length, int reduce, uint8_t 
         const size_t size = decoded.total() * decoded.elemSize();
         if (size > capacity || !decoded.isContinuous()) { set_error(error, "output buffer too small"); return -1; }
         std::memcpy(out, decoded.data, size);
+        return 0;
+    });
+}
+
+int fw_ref_ratio_test_matches(const uint8_t *a, int a_count, const uint8_t *b, int b_count, float ratio,
+                              int32_t *pairs, size_t capacity, size_t *count, fw_ref_error *error) {
+    return guarded(error, [&]() -> int {
+        *count = 0;
+        if (a_count == 0 || b_count == 0) return 0;
+        cv::Mat da, db;
+        cv::Mat(a_count, 128, CV_8U, const_cast<uint8_t *>(a)).convertTo(da, CV_32F);
+        cv::Mat(b_count, 128, CV_8U, const_cast<uint8_t *>(b)).convertTo(db, CV_32F);
+        std::vector<std::vector<cv::DMatch>> knn;
+        cv::BFMatcher(cv::NORM_L2).knnMatch(da, db, knn, 2);
+        for (const auto &pair : knn) {
+            if (pair.size() == 2 && pair[0].distance < ratio * pair[1].distance) {
+                if (*count == capacity) { set_error(error, "match buffer too small"); return -1; }
+                pairs[2 * *count] = pair[0].queryIdx;
+                pairs[2 * *count + 1] = pair[0].trainIdx;
+                *count += 1;
+            }
+        }
         return 0;
     });
 }

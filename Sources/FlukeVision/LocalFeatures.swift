@@ -29,6 +29,24 @@ public struct LocalFeatures: Sendable, Equatable {
         return try LocalFeatures(blob: Array(UnsafeBufferPointer(start: buffer, count: length)))
     }
 
+    /// The descriptors, 128 bytes each, in keypoint order.
+    public var descriptorBytes: ArraySlice<UInt8> { blob[(8 + count * 8)...] }
+
+    /// Lowe's ratio-test matches (index here, index in `other`) that `inliers(with:)` hands to
+    /// RANSAC, in this crop's keypoint order.
+    public func ratioTestMatches(with other: LocalFeatures, ratio: Float = 0.8) throws -> [(Int, Int)] {
+        var pairs = [Int32](repeating: 0, count: 2 * count)
+        var matched = 0
+        try blob.withUnsafeBufferPointer { a in
+            try other.blob.withUnsafeBufferPointer { b in
+                try pairs.withUnsafeMutableBufferPointer { out in
+                    try shimCall { fw_ratio_test_matches(a.baseAddress, a.count, b.baseAddress, b.count, ratio, out.baseAddress, count, &matched, $0) }
+                }
+            }
+        }
+        return (0..<matched).map { (Int(pairs[2 * $0]), Int(pairs[2 * $0 + 1])) }
+    }
+
     /// Matches consistent with one rotation + scale + shift between this crop and `other`.
     /// Deterministic. `ratio`: Lowe's ratio test; `reprojectionPixels`: RANSAC's tolerance.
     public func inliers(with other: LocalFeatures, ratio: Float = 0.8, reprojectionPixels: Float = 6) throws -> Int {

@@ -1,3 +1,4 @@
+import CFlukeReference
 import FlukeFixtures
 import FlukeVision
 import XCTest
@@ -26,6 +27,36 @@ final class LocalFeaturesTests: XCTestCase {
         XCTAssertGreaterThan(same, 2 * (others.max() ?? 0) + 5, "same \(same), others \(others)")
         XCTAssertEqual(try a1.inliers(with: a2), same, "RANSAC is seeded: the same pair, the same count")
         XCTAssertGreaterThanOrEqual(try a1.inliers(with: a1), min(a1.count, 30), "a crop matches itself")
+    }
+
+    /// The shim's sgemm matcher claims exactly OpenCV's brute-force matches (integer distances
+    /// are exact in float); held against BFMatcher itself on same-whale and other-whale pairs.
+    func testRatioTestMatchesAreOpenCVBruteForceMatches() throws {
+        let crops = try [(11, 1), (11, 2), (12, 2), (13, 3)].map { individual, scene in
+            try LocalFeatures.extract(from: try flukeCrop(individual: UInt64(individual), scene: UInt64(scene)))
+        }
+        var compared = 0
+        for a in crops {
+            for b in crops {
+                let ours = try a.ratioTestMatches(with: b)
+                var pairs = [Int32](repeating: 0, count: 2 * a.count)
+                var count = 0
+                var error = fw_ref_error()
+                let status = Array(a.descriptorBytes).withUnsafeBufferPointer { da in
+                    Array(b.descriptorBytes).withUnsafeBufferPointer { db in
+                        pairs.withUnsafeMutableBufferPointer { out in
+                            fw_ref_ratio_test_matches(da.baseAddress, Int32(a.count), db.baseAddress, Int32(b.count), 0.8,
+                                                      out.baseAddress, a.count, &count, &error)
+                        }
+                    }
+                }
+                XCTAssertEqual(status, 0)
+                let reference = (0..<count).map { (Int(pairs[2 * $0]), Int(pairs[2 * $0 + 1])) }
+                XCTAssertTrue(ours.elementsEqual(reference, by: ==), "\(ours.count) matches against OpenCV's \(reference.count)")
+                compared += reference.count
+            }
+        }
+        XCTAssertGreaterThan(compared, 200, "the pairs must share matches for the comparison to mean anything")
     }
 
     func testAFeaturelessCropAndADamagedBlob() throws {

@@ -1,6 +1,7 @@
 /*
- * FlukeReference: OpenCV DNN (fp32, from the standard ONNX file) as the independent reference
- * for the XNNPACK int8 runtime. Used by tests and benchmarks only: the daemon does not link it
+ * FlukeReference: OpenCV as the independent reference for the station's own fast paths: OpenCV
+ * DNN (fp32, from the standard ONNX file) for the XNNPACK int8 runtime, imdecode for the direct
+ * libjpeg decode, BFMatcher for verification's matches. Tests and benchmarks only: the daemon does not link it
  * (OpenCV's dnn module and its dependencies would cost the board memory for nothing).
  * Same rules as FlukeVisionShim: extern "C", every C++ exception caught.
  */
@@ -38,6 +39,15 @@ int fw_ref_run(fw_ref_net *net, const uint8_t *rgb, int width, int height, const
  */
 int fw_ref_decode_jpeg(const uint8_t *bytes, size_t length, int reduce, uint8_t *out, size_t capacity,
                        int *width, int *height, fw_ref_error *error);
+
+/*
+ * OpenCV's brute-force matcher (BFMatcher, NORM_L2, two nearest) with Lowe's ratio test, as the
+ * reference for the shim's exact sgemm matcher: `a` and `b` are `a_count` and `b_count` byte
+ * descriptors of 128 bytes each; writes (index in a, index in b) pairs as in
+ * fw_ratio_test_matches.
+ */
+int fw_ref_ratio_test_matches(const uint8_t *a, int a_count, const uint8_t *b, int b_count, float ratio,
+                              int32_t *pairs, size_t capacity, size_t *count, fw_ref_error *error);
 
 #ifdef __cplusplus
 }

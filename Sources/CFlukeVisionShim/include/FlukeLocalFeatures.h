@@ -29,6 +29,13 @@ int fw_extract_local_features(const fw_image *image, int max_keypoints, uint8_t 
 int fw_count_geometric_inliers(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length,
                                float ratio, float reprojection_px, int *inliers, fw_error *error);
 
+/* The ratio-test matches that fw_count_geometric_inliers hands to RANSAC, as (index in a,
+ * index in b) pairs in a's order: 2 int32 per match into `pairs` (room for `capacity` matches,
+ * at most a's keypoint count), the number of matches into *count. For tests and benchmarks,
+ * which hold them against OpenCV's brute-force matcher (FlukeReference.h). */
+int fw_ratio_test_matches(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, float ratio,
+                          int32_t *pairs, size_t capacity, size_t *count, fw_error *error);
+
 #ifdef __cplusplus
 }
 #endif
