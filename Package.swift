@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "CFlukeReference", dependencies: ["COpenCV"],
                 cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-I/usr/include/opencv4"])],
                 linkerSettings: ["opencv_core", "opencv_dnn", "opencv_imgcodecs", "opencv_features2d"].map { .linkedLibrary($0) }),
+        // The same reference in Swift (tests and benchmarks only).
+        .target(name: "FlukeReference", dependencies: ["CFlukeReference", "FlukeVision"]),
         .target(name: "FlukeVision", dependencies: [
             "FlukeCore", "CFlukeVisionShim", "CFlukeEmbed",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -111,7 +113,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "flukewatch-bench", dependencies: [
-            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "CFlukeReference",
+            "FlukeCore", "FlukeStation", "FlukeStore", "FlukeFixtures", "FlukeVision", "FlukeMatch", "CFlukeReference", "FlukeReference",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -124,7 +126,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "FlukeCoreTests", dependencies: ["FlukeCore"]),
-        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures", "CFlukeReference", "CFlukeEmbed"]),
+        .testTarget(name: "FlukeVisionTests", dependencies: ["FlukeVision", "FlukeFixtures", "CFlukeReference", "FlukeReference", "CFlukeEmbed"]),
         .testTarget(name: "FlukeMatchTests", dependencies: ["FlukeMatch"]),
         .testTarget(name: "FlukeStoreTests", dependencies: ["FlukeStore", "FlukeCore"]),
         .testTarget(name: "FlukeStationTests", dependencies: [

@@ -1,5 +1,5 @@
-import CFlukeReference
 import FlukeFixtures
+import FlukeReference
 import FlukeVision
 import XCTest
 
@@ -39,19 +39,7 @@ final class LocalFeaturesTests: XCTestCase {
         for a in crops {
             for b in crops {
                 let ours = try a.ratioTestMatches(with: b)
-                var pairs = [Int32](repeating: 0, count: 2 * a.count)
-                var count = 0
-                var error = fw_ref_error()
-                let status = Array(a.descriptorBytes).withUnsafeBufferPointer { da in
-                    Array(b.descriptorBytes).withUnsafeBufferPointer { db in
-                        pairs.withUnsafeMutableBufferPointer { out in
-                            fw_ref_ratio_test_matches(da.baseAddress, Int32(a.count), db.baseAddress, Int32(b.count), 0.8,
-                                                      out.baseAddress, a.count, &count, &error)
-                        }
-                    }
-                }
-                XCTAssertEqual(status, 0)
-                let reference = (0..<count).map { (Int(pairs[2 * $0]), Int(pairs[2 * $0 + 1])) }
+                let reference = try OpenCVMatcher.ratioTestMatches(a, b)
                 XCTAssertTrue(ours.elementsEqual(reference, by: ==), "\(ours.count) matches against OpenCV's \(reference.count)")
                 compared += reference.count
             }
