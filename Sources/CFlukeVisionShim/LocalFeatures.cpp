@@ -73,9 +73,10 @@ struct FloatDescriptors {
 ///
 /// The same matches as OpenCV's brute-force matcher (`BFMatcher(NORM_L2).knnMatch(…, 2)`),
 /// about four times sooner, because the descriptors are bytes: every product and every partial
-/// sum of a dot product is an integer below 2^24 (128 × 255² < 2^23), so float arithmetic in any
-/// order is exact. One sgemm gives all the dot products, and |a|² + |b|² − 2 a·b is exactly the
-/// sum of squared differences the matcher adds up pair by pair. The square root and the strict
+/// sum of a dot product is an integer below 2^23 (128 × 255²), so float arithmetic in any order
+/// is exact, and so are |a|² + |b|² and 2 a·b, below 2^24. One sgemm gives all the dot products
+/// (in any blocking OpenBLAS likes), and |a|² + |b|² − 2 a·b is exactly the sum of squared
+/// differences the matcher adds up pair by pair. The square root and the strict
 /// comparisons below are the matcher's own (ties keep the earlier descriptor), so a verified
 /// score never depends on which of the two computed it.
 std::vector<std::pair<int, int>> ratioTestMatches(const FeatureView &a, const FeatureView &b, float ratio) {
