@@ -8,13 +8,14 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first { !$0.hasPrefix("--") } ?? "all"
 let photoCount = arguments.first(where: { $0.hasPrefix("--photos=") }).flatMap { Int($0.dropFirst(9)) } ?? 200
 let keep = arguments.contains("--keep")
-let usage = "usage: flukewatch-bench [intake|identify|photo|all] [--photos=N] [--keep]"
+let modes = ["intake", "identify", "photo", "all"]
+let usage = "usage: flukewatch-bench [\(modes.joined(separator: "|"))] [--photos=N] [--keep]"
 
 if arguments.contains("--help") || arguments.contains("-h") {
     print(usage)
     exit(0)
 }
-guard ["intake", "identify", "photo", "all"].contains(mode) else {
+guard modes.contains(mode) else {
     FileHandle.standardError.write(Data("flukewatch-bench: unknown benchmark '\(mode)'\n\(usage)\n".utf8))
     exit(2)
 }
