@@ -21,8 +21,10 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("CSV with the columns file,individual (paths relative to the CSV).", valueName: "LABELS.csv"))
     var labels: String
 
-    @Option(name: .long, help: "Seed of the split.")
-    var seed: UInt64 = 1
+    @Option(name: .long, help: ArgumentHelp(
+        "Seed of the split (default 1). Repeat for several splits of the same photos: each network runs once, and each seed gives its own report (with --json, one line per seed).",
+        valueName: "N"))
+    var seed: [UInt64] = []
 
     @Option(name: .customLong("unknown-fraction"), help: "Fraction F of individuals left out of the catalog.")
     var unknownFraction: Double = 0.2
@@ -62,7 +64,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let config = try station.resolveOptional()
         var settings = Evaluator.Settings()
-        settings.seed = seed
+        let seeds = seed.isEmpty ? [settings.seed] : seed
         settings.unknownFraction = unknownFraction
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
@@ -75,17 +77,29 @@ struct EvaluateCommand: ParsableCommand {
         settings.fineTuned = try fineTuned.map { try ModelPackage(directory: $0) }
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
-        let report = try Evaluator(package: package, settings: settings).run(labelsPath: labels) { phase, done, total in
+        let reports = try Evaluator(package: package, settings: settings).run(labelsPath: labels, seeds: seeds) { phase, done, total in
             bar.update(phase, done, total)
         }
         if let directory = self.report {
-            let path = try EvaluationReportHTML.write(report, to: directory)
+            let path = try EvaluationReportHTML.write(reports[0], to: directory)
             FileHandle.standardError.write(Data("report: \(path)\n".utf8))
         }
-        if json {
-            try Output.jsonLine(report)
-            return
+        for report in reports {
+            if json {
+                try Output.jsonLine(report)
+            } else {
+                printText(report)
+            }
         }
+    }
+
+    func validate() throws {
+        if report != nil, seed.count > 1 {
+            throw ValidationError("--report writes one split's report: give one --seed with it")
+        }
+    }
+
+    private func printText(_ report: Evaluator.Report) {
         let m = report.metrics
         let e = report.encounterMetrics
         func f(_ v: Double) -> String { String(format: "%.3f", v) }

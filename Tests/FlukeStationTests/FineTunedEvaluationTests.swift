@@ -81,6 +81,37 @@ final class FineTunedEvaluationTests: XCTestCase {
         }
     }
 
+    /// Several seeds in one run (each network run once) give, seed by seed, the report a run with
+    /// that seed alone gives: the same split, fits, thresholds and metrics, fine-tuned packages too.
+    func testSeveralSeedsInOneRunEqualOneRunPerSeed() throws {
+        let station = try TempStation("eval-seeds")
+        let labels = try EvaluationReportTests.writeLabelledSet(in: station)
+        let a = try package("a", in: station, trainedOn: ["W-1", "W-2", "W-3"])
+        let b = try package("b", in: station, trainedOn: ["W-4", "W-5", "W-6"])
+        let common = ["evaluate", labels, "--json", "--unknown-fraction", "0.34", "--queries-per", "2", "--fine-tuned", a, "--fine-tuned", b]
+        /// A report without its timings, which are wall-clock medians and differ from run to run.
+        func reports(_ r: CommandResult) throws -> [NSDictionary] {
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try r.lines.filter { $0.hasPrefix("{") }.map { line in
+                var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                object["timings"] = nil
+                return object as NSDictionary
+            }
+        }
+        let together = try reports(try runFlukeWatch(common + ["--seed", "2", "--seed", "1"]))
+        let alone = try [2, 1].map { try XCTUnwrap(try reports(try runFlukeWatch(common + ["--seed", "\($0)"])).first) }
+        XCTAssertEqual(together.map { $0["seed"] as? Int }, [2, 1], "one report per seed, in the order given")
+        XCTAssertEqual(together, alone)
+        // The two splits differ, so equal reports mean each seed was applied, not the first one twice.
+        let splits = alone.map { ($0["metrics"] as? NSDictionary, $0["threshold_new"] as? Double, $0["fine_tuned"] as? NSDictionary) }
+        XCTAssertTrue(splits[0].0 != splits[1].0 || splits[0].1 != splits[1].1 || splits[0].2 != splits[1].2,
+                      "seeds 1 and 2 gave the same figures on the fixture set: the test cannot tell them apart")
+
+        let refused = try runFlukeWatch(["evaluate", labels, "--seed", "1", "--seed", "2", "--report", station.root.path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("give one --seed with it"), refused.stderr)
+    }
+
     func testAPackageIsNeverMeasuredOnWhalesItTrainedOn() throws {
         let station = try TempStation("eval-trained-on")
         let labels = try EvaluationReportTests.writeLabelledSet(in: station)

@@ -12,8 +12,8 @@ BN: every BatchNorm stays in eval mode (running statistics frozen, as build_mode
 the affine gamma/beta of the trained blocks are learned. The exported running statistics are
 therefore exactly the ones the forward pass used, so folding is consistent.
 
-Head (training only, never exported): s16_c80 (14x14x80) -> 7x7 average pool -> flatten (3920)
--> linear 512 -> BN1d -> sub-center ArcFace (K sub-centres per class, scale s, margin m).
+Head (training only, never exported): s16_c80 (14x14x80) -> 7x7 average pool (--head-grid 14:
+the whole map, as the station reads it) -> flatten (3920 or 15680) -> linear 512 -> BN1d -> sub-center ArcFace (K sub-centres per class, scale s, margin m).
 
 Model choice: after every epoch the held-out TRAIN individuals (val-labels.csv from split.py) are
 scored with a small imitation of the station's recipe (7x7-pooled s16_c80, PCA + regularised LDA
@@ -83,6 +83,8 @@ def main():
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=3e-4, help="backbone learning rate (head x10)")
     ap.add_argument("--emb", type=int, default=512)
+    ap.add_argument("--head-grid", type=int, default=7, choices=[7, 14],
+                    help="the head's average pool of s16_c80 (14: the whole map, as the station reads it)")
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--margin", type=float, default=0.3)
@@ -115,7 +117,7 @@ def main():
     backbone.to(device)
     classes = sorted({i for _, i in fit})
     cidx = {c: j for j, c in enumerate(classes)}
-    head = Head(args.emb).to(device)
+    head = Head(args.emb, args.head_grid).to(device)
     arc = SubCenterArcFace(args.emb, len(classes), args.subcenters, args.scale, args.margin).to(device)
     for p in backbone.parameters():
         p.requires_grad_(False)

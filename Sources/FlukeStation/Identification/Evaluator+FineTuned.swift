@@ -84,7 +84,23 @@ extension Evaluator {
                              trained: settings.fineTuned.map { try TrainedIndividuals(package: $0) })
     }
 
-    func fineTunedReport(_ csv: CatalogCSV, plan: FineTunedPlan, shared: SharedTrial, progress: (String, Int, Int) -> Void) throws
+    /// Every fine-tuned package's vectors of the set, in `settings.fineTuned`'s order. The photos'
+    /// local features do not depend on the network: the station's pass (`station`) made them.
+    func extractFineTuned(_ csv: CatalogCSV, matching station: ExtractedSet, progress: (String, Int, Int) -> Void) throws
+        -> [ExtractedSet]
+    {
+        try settings.fineTuned.map { package in
+            let extracted = try extractAll(csv, package: package, recipes: [settings.recipe], localFeatures: false, progress: progress)
+            guard extracted.files == station.files else {
+                throw IdentificationError.evaluation(
+                    "the fine-tuned package \(package.directory) read a different set of photos than the station's package (\(extracted.files.count) against \(station.files.count)); check the unreadable photos")
+            }
+            return extracted
+        }
+    }
+
+    /// `sets`: each package's extracted vectors (`extractFineTuned`), in `settings.fineTuned`'s order.
+    func fineTunedReport(plan: FineTunedPlan, sets: [ExtractedSet], shared: SharedTrial, progress: (String, Int, Int) -> Void) throws
         -> FineTunedReport
     {
         let packages = settings.fineTuned
@@ -96,12 +112,7 @@ extension Evaluator {
         var encounterGroups: [(outcomes: [QueryOutcome], newThreshold: Float)] = []
         var reports: [FineTunedReport.Package] = []
         for (p, package) in packages.enumerated() {
-            // The photos' local features do not depend on the network: the station's pass made them.
-            let extracted = try extractAll(csv, package: package, recipes: [settings.recipe], localFeatures: false, progress: progress)
-            guard extracted.files == shared.extracted.files else {
-                throw IdentificationError.evaluation(
-                    "the fine-tuned package \(package.directory) read a different set of photos than the station's package (\(extracted.files.count) against \(shared.extracted.files.count)); check the unreadable photos")
-            }
+            let extracted = sets[p]
             progress("fit", 0, 1)
             let all = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: shared.extracted.local,
                                 labels: labels, split: shared.split)

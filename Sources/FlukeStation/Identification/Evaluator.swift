@@ -106,12 +106,32 @@ public struct Evaluator {
     }
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
+        try run(labelsPath: labelsPath, seeds: [settings.seed], progress: progress)[0]
+    }
+
+    /// One report per seed, in the order given. The photos are read and every network run once;
+    /// only the split, the fits, the calibrations and the rankings are redone per seed, so each
+    /// report equals that of a run with `settings.seed` set to its seed.
+    public func run(labelsPath: String, seeds: [UInt64], progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> [Report] {
         let csv = try CatalogCSV.load(path: labelsPath)
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
         let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
-        let split = try EvaluationSplit(labels: extracted.labels, seed: settings.seed, unknownFraction: settings.unknownFraction,
+        let fineTunedSets = try plan.map { _ in try extractFineTuned(csv, matching: extracted, progress: progress) }
+        return try seeds.map { seed in
+            try report(seed: seed, labelsPath: labelsPath, extracted: extracted,
+                       fineTuned: plan.flatMap { plan in fineTunedSets.map { (plan: plan, sets: $0) } }, progress: progress)
+        }
+    }
+
+    /// One split of the extracted set, measured: the station's trial and, when asked, the ablation,
+    /// the gate's margins and the fine-tuned packages (`fineTuned`: their plan and extracted sets).
+    private func report(seed: UInt64, labelsPath: String, extracted: ExtractedSet,
+                        fineTuned fineTunedInput: (plan: FineTunedPlan, sets: [ExtractedSet])?,
+                        progress: (String, Int, Int) -> Void) throws -> Report
+    {
+        let split = try EvaluationSplit(labels: extracted.labels, seed: seed, unknownFraction: settings.unknownFraction,
                                         queriesPerIndividual: settings.queriesPerIndividual)
         let encounters = split.encounters(labels: extracted.labels, size: settings.queriesPerIndividual)
         let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
@@ -122,9 +142,10 @@ public struct Evaluator {
         let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
         let (station, verifiedFlags) = verified.gated(by: verificationGate)
         let gate = settings.usefulnessGate ? usable : nil
-        let fineTuned = try plan.map { plan in try fineTunedReport(
-            csv, plan: plan, shared: SharedTrial(split: split, extracted: extracted, encounters: encounters, usable: gate,
-                                     verificationGate: verificationGate),
+        let fineTuned = try fineTunedInput.map { input in try fineTunedReport(
+            plan: input.plan, sets: input.sets,
+            shared: SharedTrial(split: split, extracted: extracted, encounters: encounters, usable: gate,
+                                verificationGate: verificationGate),
             progress: progress) }
         var ablation = settings.ablation
             ? try ablationRows(verified: verified, station: station, extracted: extracted, split: split, usable: usable,
@@ -138,7 +159,7 @@ public struct Evaluator {
                               calibrateSeconds: station.calibrateSeconds)
         return Report(
             labels: labelsPath, recipe: settings.recipe.json, crop: settings.crop.rawValue, modelVersion: package.version,
-            seed: settings.seed, unknownFraction: settings.unknownFraction, queriesPer: settings.queriesPerIndividual,
+            seed: seed, unknownFraction: settings.unknownFraction, queriesPer: settings.queriesPerIndividual,
             photos: extracted.labels.count, unreadable: extracted.unreadable, catalogPhotos: split.catalogRows.count,
             catalogIndividuals: Set(split.catalogRows.map { extracted.labels[$0] }).count,
             thresholdNew: station.policy.newThreshold, thresholdMatch: station.policy.matchThreshold,
