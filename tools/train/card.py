@@ -82,7 +82,8 @@ def main():
         "These are **not** the plain ImageNet weights: blocks "
         f"{a['first_block']}–7 (up to `s16_c80`, the map the station pools) were fine-tuned on labelled photos of "
         f"`{os.path.basename(os.path.dirname(split['labels']))}` with sub-center ArcFace "
-        f"({a['subcenters']} sub-centres, s {a['scale']}, m {a['margin']}, 512-d head, dropped at export) and live "
+        f"({a['subcenters']} sub-centres, s {a['scale']}, m {a['margin']}, {a['emb']}-d head on the map average-pooled to "
+        f"{a.get('head_grid', 7)}×{a.get('head_grid', 7)}, dropped at export) and live "
         "augmentation (rotation, scale and shift, blur, light, glare, noise; never a horizontal flip).",
         "",
         f"- Split by individual, seed `{split['seed']}`, half `{split.get('half', 'first')}`: {split['rule']}. "
