@@ -77,19 +77,20 @@ struct EvaluateCommand: ParsableCommand {
         settings.fineTuned = try fineTuned.map { try ModelPackage(directory: $0) }
         let package = try ModelLocator.load(configured: config?.modelDirectory)
         var bar = ProgressBar()
-        let reports = try Evaluator(package: package, settings: settings).run(labelsPath: labels, seeds: seeds) { phase, done, total in
+        try Evaluator(package: package, settings: settings).run(labelsPath: labels, seeds: seeds) { phase, done, total in
             bar.update(phase, done, total)
-        }
-        if let directory = self.report {
-            let path = try EvaluationReportHTML.write(reports[0], to: directory)
-            FileHandle.standardError.write(Data("report: \(path)\n".utf8))
-        }
-        for report in reports {
+        } measured: { report in
+            if let directory = self.report {
+                let path = try EvaluationReportHTML.write(report, to: directory)
+                FileHandle.standardError.write(Data("report: \(path)\n".utf8))
+            }
+            // Each split as soon as it is measured: a long several-seed run keeps what it finished.
             if json {
                 try Output.jsonLine(report)
             } else {
                 printText(report)
             }
+            fflush(nil)  // every C stream: stdout is block-buffered when it is a file
         }
     }
 

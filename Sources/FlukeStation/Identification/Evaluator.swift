@@ -113,15 +113,25 @@ public struct Evaluator {
     /// only the split, the fits, the calibrations and the rankings are redone per seed, so each
     /// report equals that of a run with `settings.seed` set to its seed.
     public func run(labelsPath: String, seeds: [UInt64], progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> [Report] {
+        var reports: [Report] = []
+        try run(labelsPath: labelsPath, seeds: seeds, progress: progress) { reports.append($0) }
+        return reports
+    }
+
+    /// As above, handing each seed's report to `measured` as soon as it is made, so a long run
+    /// shows (and, if stopped, keeps) the splits already measured.
+    public func run(labelsPath: String, seeds: [UInt64], progress: (String, Int, Int) -> Void = { _, _, _ in },
+                    measured: (Report) throws -> Void) throws
+    {
         let csv = try CatalogCSV.load(path: labelsPath)
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
         let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
         let fineTunedSets = try plan.map { _ in try extractFineTuned(csv, matching: extracted, progress: progress) }
-        return try seeds.map { seed in
-            try report(seed: seed, labelsPath: labelsPath, extracted: extracted,
-                       fineTuned: plan.flatMap { plan in fineTunedSets.map { (plan: plan, sets: $0) } }, progress: progress)
+        for seed in seeds {
+            try measured(try report(seed: seed, labelsPath: labelsPath, extracted: extracted,
+                                    fineTuned: plan.flatMap { plan in fineTunedSets.map { (plan: plan, sets: $0) } }, progress: progress))
         }
     }
 
