@@ -106,20 +106,16 @@ public struct Evaluator {
     }
 
     public func run(labelsPath: String, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
-        try run(labelsPath: labelsPath, seeds: [settings.seed], progress: progress)[0]
+        var report: Report?
+        try run(labelsPath: labelsPath, seeds: [settings.seed], progress: progress) { report = $0 }
+        return report!
     }
 
-    /// One report per seed, in the order given. The photos are read and every network run once;
-    /// only the split, the fits, the calibrations and the rankings are redone per seed, so each
-    /// report equals that of a run with `settings.seed` set to its seed.
-    public func run(labelsPath: String, seeds: [UInt64], progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> [Report] {
-        var reports: [Report] = []
-        try run(labelsPath: labelsPath, seeds: seeds, progress: progress) { reports.append($0) }
-        return reports
-    }
-
-    /// As above, handing each seed's report to `measured` as soon as it is made, so a long run
-    /// shows (and, if stopped, keeps) the splits already measured.
+    /// One report per seed, in the order given, each handed to `measured` as soon as it is made,
+    /// so a long run shows (and, if stopped, keeps) the splits already measured. The photos are
+    /// read and every network run once; only the split, the fits, the calibrations and the
+    /// rankings are redone per seed, so each report equals that of a run with `settings.seed`
+    /// set to its seed.
     public func run(labelsPath: String, seeds: [UInt64], progress: (String, Int, Int) -> Void = { _, _, _ in },
                     measured: (Report) throws -> Void) throws
     {
@@ -128,10 +124,9 @@ public struct Evaluator {
         let plan = try fineTunedPlan(csv)
         let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
-        let fineTunedSets = try plan.map { _ in try extractFineTuned(csv, matching: extracted, progress: progress) }
+        let fineTuned = try plan.map { (plan: $0, sets: try extractFineTuned(csv, matching: extracted, progress: progress)) }
         for seed in seeds {
-            try measured(try report(seed: seed, labelsPath: labelsPath, extracted: extracted,
-                                    fineTuned: plan.flatMap { plan in fineTunedSets.map { (plan: plan, sets: $0) } }, progress: progress))
+            try measured(try report(seed: seed, labelsPath: labelsPath, extracted: extracted, fineTuned: fineTuned, progress: progress))
         }
     }
 
