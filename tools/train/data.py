@@ -1,5 +1,5 @@
 """Labelled photos for training: reading the split's CSVs, the network's input tensor, and the
-live augmentation (rotation, scale and shift, blur, light, glare, noise; never a mirror image:
+live augmentation (rotation, scale and shift, blur, light, glare, noise, optional erasing; never a mirror image:
 the marks that identify a whale are not symmetric)."""
 import csv
 import math
@@ -24,8 +24,10 @@ def to_tensor(im):
     return torch.from_numpy((a - 127.0) / 128.0).permute(2, 0, 1)
 
 
-def augment(im, rng):
-    """Rotation +-15 deg, scale/crop jitter, blur, brightness/contrast, glare. Never mirrored."""
+def augment(im, rng, erase=0.0):
+    """Rotation +-15 deg, scale/crop jitter, blur, brightness/contrast, glare, noise, and with
+    probability `erase` one rectangle of noise (a splash or a wave over part of the whale). Never
+    mirrored."""
     im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
     fill = tuple(int(v) for v in np.asarray(im).reshape(-1, 3).mean(0))
     ang = math.radians(rng.uniform(-15, 15))
@@ -53,7 +55,25 @@ def augment(im, rng):
     if rng.random() < 0.2:
         x = x + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 8), x.shape).astype(np.float32)
     x = np.clip(x, 0, 255)
+    if rng.random() < erase:
+        x = erase_rectangle(x, rng)
     return torch.from_numpy((x - 127.0) / 128.0).permute(2, 0, 1)
+
+
+def erase_rectangle(x, rng):
+    """Covers 2-20 % of the photo, aspect ratio 1:3 to 3:1, with uniform noise: the network must
+    then identify the whale from the marks left visible, as when water hides part of it."""
+    for _ in range(10):  # a rectangle that fits; rarely more than one try
+        area = rng.uniform(0.02, 0.2) * SIZE * SIZE
+        aspect = math.exp(rng.uniform(math.log(1 / 3), math.log(3)))
+        h, w = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
+        if 0 < h < SIZE and 0 < w < SIZE:
+            top, left = rng.randrange(SIZE - h), rng.randrange(SIZE - w)
+            noise = np.random.default_rng(rng.getrandbits(32)).uniform(0, 255, (h, w, 3))
+            x = x.copy()
+            x[top:top + h, left:left + w] = noise.astype(np.float32)
+            return x
+    return x
 
 
 class Images:

@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--emb", type=int, default=512)
     ap.add_argument("--head-grid", type=int, default=7, choices=[7, 14],
                     help="the head's average pool of s16_c80 (14: the whole map, as the station reads it)")
+    ap.add_argument("--erase", type=float, default=0.0,
+                    help="probability of covering one random rectangle of each training photo with noise")
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--margin", type=float, default=0.3)
@@ -165,7 +167,7 @@ def main():
         losses, accs = [], []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            x = torch.stack([augment(imgs.get(fit[i][0]), rng) for i in idx]).to(device)
+            x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase) for i in idx]).to(device)
             y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
