@@ -84,7 +84,7 @@ def main():
         f"`{os.path.basename(os.path.dirname(split['labels']))}` with sub-center ArcFace "
         f"({a['subcenters']} sub-centres, s {a['scale']}, m {a['margin']}, {a['emb']}-d head on the map average-pooled to "
         f"{a.get('head_grid', 7)}×{a.get('head_grid', 7)}, dropped at export) and live "
-        "augmentation (rotation, scale and shift, blur, light, glare, noise"
+        f"augmentation (rotation ±{a.get('max_rotation', 15.0):g}°, zoom 0.85–{a.get('max_zoom', 1.15):g} and shift, blur, light, glare, noise"
         + (f", a random rectangle of noise with probability {a['erase']}" if a.get("erase") else "")
         + "; never a horizontal flip).",
         "",

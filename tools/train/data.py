@@ -24,14 +24,14 @@ def to_tensor(im):
     return torch.from_numpy((a - 127.0) / 128.0).permute(2, 0, 1)
 
 
-def augment(im, rng, erase=0.0):
-    """Rotation +-15 deg, scale/crop jitter, blur, brightness/contrast, glare, noise, and with
-    probability `erase` one rectangle of noise (a splash or a wave over part of the whale). Never
-    mirrored."""
+def augment(im, rng, erase=0.0, max_rotation=15.0, max_zoom=1.15):
+    """Rotation up to +-max_rotation deg, zoom 0.85..max_zoom with shift jitter, blur,
+    brightness/contrast, glare, noise, and with probability `erase` one rectangle of noise (a
+    splash or a wave over part of the whale). Never mirrored."""
     im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
     fill = tuple(int(v) for v in np.asarray(im).reshape(-1, 3).mean(0))
-    ang = math.radians(rng.uniform(-15, 15))
-    sc = rng.uniform(0.85, 1.15)
+    ang = math.radians(rng.uniform(-max_rotation, max_rotation))
+    sc = rng.uniform(0.85, max_zoom)
     tx, ty = rng.uniform(-0.08, 0.08) * SIZE, rng.uniform(-0.08, 0.08) * SIZE
     # inverse map output -> input around the centre
     c = SIZE / 2

@@ -87,6 +87,10 @@ def main():
                     help="the head's average pool of s16_c80 (14: the whole map, as the station reads it)")
     ap.add_argument("--erase", type=float, default=0.0,
                     help="probability of covering one random rectangle of each training photo with noise")
+    ap.add_argument("--max-rotation", type=float, default=15.0,
+                    help="augmentation's rotation range in degrees, each way (the station's views turn 10 and 20)")
+    ap.add_argument("--max-zoom", type=float, default=1.15,
+                    help="augmentation's largest zoom, the smallest being 0.85 (the station's views zoom 1.18 and 1.35)")
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--margin", type=float, default=0.3)
@@ -167,7 +171,7 @@ def main():
         losses, accs = [], []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase) for i in idx]).to(device)
+            x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase, args.max_rotation, args.max_zoom) for i in idx]).to(device)
             y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
