@@ -1,6 +1,6 @@
 """Labelled photos for training: reading the split's CSVs, the network's input tensor, and the
-live augmentation (rotation, scale and shift, blur, light, glare, noise, optional erasing; never a mirror image:
-the marks that identify a whale are not symmetric)."""
+live augmentation (rotation, scale and shift, blur, light, glare, noise, optional erasing; never
+a mirror image: the marks that identify a whale are not symmetric)."""
 import csv
 import math
 
@@ -55,7 +55,7 @@ def augment(im, rng, erase=0.0, max_rotation=15.0, max_zoom=1.15):
     if rng.random() < 0.2:
         x = x + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 8), x.shape).astype(np.float32)
     x = np.clip(x, 0, 255)
-    if rng.random() < erase:
+    if erase and rng.random() < erase:  # no draw when off: the default runs' random stream is as before
         x = erase_rectangle(x, rng)
     return torch.from_numpy((x - 127.0) / 128.0).permute(2, 0, 1)
 

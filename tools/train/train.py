@@ -171,7 +171,8 @@ def main():
         losses, accs = [], []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase, args.max_rotation, args.max_zoom) for i in idx]).to(device)
+            x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase, args.max_rotation, args.max_zoom)
+                             for i in idx]).to(device)
             y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
