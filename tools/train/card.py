@@ -73,6 +73,7 @@ def main():
         split = json.load(f)
     with open(weights + ".json") as f:
         training = json.load(f)
+    # a.get(option, value): records written before the option existed, when value was fixed
     a, c = training["args"], split["counts"]
     listed = write_trained_individuals(model_dir, split_dir)
     lines = [

@@ -24,7 +24,12 @@ def to_tensor(im):
     return torch.from_numpy((a - 127.0) / 128.0).permute(2, 0, 1)
 
 
-def augment(im, rng, erase=0.0, max_rotation=15.0, max_zoom=1.15):
+# The augmentation's geometric ranges by default (train.py's --max-rotation / --max-zoom).
+MAX_ROTATION = 15.0
+MAX_ZOOM = 1.15
+
+
+def augment(im, rng, erase=0.0, max_rotation=MAX_ROTATION, max_zoom=MAX_ZOOM):
     """Rotation up to +-max_rotation deg, zoom 0.85..max_zoom with shift jitter, blur,
     brightness/contrast, glare, noise, and with probability `erase` one rectangle of noise (a
     splash or a wave over part of the whale). Never mirrored."""
@@ -61,18 +66,14 @@ def augment(im, rng, erase=0.0, max_rotation=15.0, max_zoom=1.15):
 
 
 def erase_rectangle(x, rng):
-    """Covers 2-20 % of the photo, aspect ratio 1:3 to 3:1, with uniform noise: the network must
-    then identify the whale from the marks left visible, as when water hides part of it."""
-    for _ in range(10):  # a rectangle that fits; rarely more than one try
-        area = rng.uniform(0.02, 0.2) * SIZE * SIZE
-        aspect = math.exp(rng.uniform(math.log(1 / 3), math.log(3)))
-        h, w = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
-        if 0 < h < SIZE and 0 < w < SIZE:
-            top, left = rng.randrange(SIZE - h), rng.randrange(SIZE - w)
-            noise = np.random.default_rng(rng.getrandbits(32)).uniform(0, 255, (h, w, 3))
-            x = x.copy()
-            x[top:top + h, left:left + w] = noise.astype(np.float32)
-            return x
+    """Covers 2-20 % of the photo (in place), aspect ratio 1:3 to 3:1, with uniform noise: the
+    network must then identify the whale from the marks left visible, as when water hides part of
+    it. The rectangle always fits: its longer side is at most sqrt(0.2 * 3) = 0.78 of the photo."""
+    area = rng.uniform(0.02, 0.2) * SIZE * SIZE
+    aspect = math.exp(rng.uniform(math.log(1 / 3), math.log(3)))
+    h, w = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
+    top, left = rng.randrange(SIZE - h), rng.randrange(SIZE - w)
+    x[top:top + h, left:left + w] = np.random.default_rng(rng.getrandbits(32)).uniform(0, 255, (h, w, 3))
     return x
 
 

@@ -35,7 +35,7 @@ import time
 import numpy as np
 import torch
 
-from data import Images, augment, read_labels, to_tensor
+from data import MAX_ROTATION, MAX_ZOOM, Images, augment, read_labels, to_tensor
 from network import LAST_BLOCK, Backbone, Head, SubCenterArcFace, load_original_state_dict, save_legacy
 from validation import pooled_features, station_like_top1
 
@@ -87,9 +87,9 @@ def main():
                     help="the head's average pool of s16_c80 (14: the whole map, as the station reads it)")
     ap.add_argument("--erase", type=float, default=0.0,
                     help="probability of covering one random rectangle of each training photo with noise")
-    ap.add_argument("--max-rotation", type=float, default=15.0,
+    ap.add_argument("--max-rotation", type=float, default=MAX_ROTATION,
                     help="augmentation's rotation range in degrees, each way (the station's views turn 10 and 20)")
-    ap.add_argument("--max-zoom", type=float, default=1.15,
+    ap.add_argument("--max-zoom", type=float, default=MAX_ZOOM,
                     help="augmentation's largest zoom, the smallest being 0.85 (the station's views zoom 1.18 and 1.35)")
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--scale", type=float, default=30.0)
