@@ -11,7 +11,13 @@ for early stopping / model choice.
 
 `--half second` swaps the two halves: the training pool is the individuals after the cut and the
 evaluation set those before it. Two packages trained on the two halves let every photo of the set be
-scored by a network that never saw its individual (`flukewatch evaluate --model-dir A --model-dir B`).
+scored by a network that never saw its individual (`flukewatch evaluate --fine-tuned A --fine-tuned B`).
+
+`--folds K --fold I` (I = 1..K) generalises the halves: the ordered individuals are cut into K
+contiguous runs of near-equal size, run I is the evaluation set and the other K-1 runs are the
+training pool. K packages, one per fold, again give every photo a network that never saw its
+whale, each trained on (K-1)/K of the individuals instead of half (a station trains on every
+whale it has, so the larger pool is the nearer measurement).
 
 Writes, under OUT_DIR (default tools/train/.cache/<dataset name>/):
   train-labels.csv   training pool (fit + val individuals), absolute image paths
@@ -51,13 +57,23 @@ def main():
                     help="fraction of the training-pool individuals held out for model choice")
     ap.add_argument("--half", choices=["first", "second"], default="first",
                     help="which side of the cut is the training pool (second: the complement of the default)")
+    ap.add_argument("--folds", type=int, default=None,
+                    help="cut the individuals into this many folds (replaces --train-fraction/--half)")
+    ap.add_argument("--fold", type=int, default=None, help="with --folds: the fold (1..K) held out for evaluation")
     ap.add_argument("--out-dir", default=None)
     args = ap.parse_args()
+    if (args.folds is None) != (args.fold is None):
+        ap.error("--folds and --fold go together")
+    if args.folds is not None and not (args.folds >= 2 and 1 <= args.fold <= args.folds):
+        ap.error(f"--fold must be 1..{args.folds} and --folds at least 2")
 
     labels = os.path.abspath(args.labels)
     base = os.path.dirname(labels)
     dataset = os.path.basename(base)
-    suffix = "" if args.half == "first" else "-second-half"
+    if args.folds is not None:
+        suffix = f"-fold{args.fold}of{args.folds}"
+    else:
+        suffix = "" if args.half == "first" else "-second-half"
     out = args.out_dir or os.path.join(here, ".cache", dataset + suffix)
     os.makedirs(out, exist_ok=True)
 
@@ -72,9 +88,15 @@ def main():
             rows.append((os.path.abspath(p), r["individual"]))
     inds = sorted({ind for _, ind in rows})
     order = ordered(inds, args.seed)
-    n_train = int(len(order) * args.train_fraction)
-    before, after = set(order[:n_train]), set(order[n_train:])
-    train_inds, eval_inds = (before, after) if args.half == "first" else (after, before)
+    if args.folds is not None:
+        # fold I = order[floor((I-1)N/K) : floor(IN/K)]
+        lo, hi = (len(order) * (args.fold - 1)) // args.folds, (len(order) * args.fold) // args.folds
+        eval_inds = set(order[lo:hi])
+        train_inds = set(order) - eval_inds
+    else:
+        n_train = int(len(order) * args.train_fraction)
+        before, after = set(order[:n_train]), set(order[n_train:])
+        train_inds, eval_inds = (before, after) if args.half == "first" else (after, before)
     val_order = ordered(sorted(train_inds), args.seed, prefix="val:")
     n_val = int(len(val_order) * args.val_fraction)
     val_inds = set(val_order[:n_val])
@@ -91,10 +113,12 @@ def main():
         write_csv(os.path.join(out, f"{name}-labels.csv"), rs)
     summary = {
         "labels": labels, "seed": args.seed, "train_fraction": args.train_fraction, "half": args.half,
+        "folds": args.folds, "fold": args.fold,
         "val_fraction": args.val_fraction,
         "rule": "individuals ordered by sha256('<seed>:<individual>'); first floor(train_fraction*N) -> "
                 "training pool; training pool ordered by sha256('val:<seed>:<individual>'), first "
-                "floor(val_fraction*n_train) -> val (model choice only); half 'second' swaps training pool and evaluation set",
+                "floor(val_fraction*n_train) -> val (model choice only); half 'second' swaps training pool and evaluation set; "
+                "with folds K, fold I: order[floor((I-1)N/K):floor(IN/K)] -> evaluation set, the rest -> training pool",
         "counts": {name: {"images": len(rs), "individuals": len({i for _, i in rs})}
                    for name, rs in parts.items()},
     }
