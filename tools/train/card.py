@@ -34,13 +34,13 @@ def held_out(counts):
             "training-pool photos.")
 
 
-def trained_on(training, counts, half):
+def trained_on(training, counts, part):
     """Which individuals the gradient steps saw and what chose the epoch (ends mid-sentence)."""
     args = training["args"]
     fit, val = counts["fit"], counts["val"]
     if args.get("no_holdout"):
-        other_half = (" (that run trained on the other half: the validation individuals that chose its epoch are among "
-                      "this package's held-out ones, so one number, the epoch, was chosen with them)") if half == "second" else ""
+        other_half = (" (that run trained on the first half: validation individuals that chose its epoch are among "
+                      "this package's held-out ones, so one number, the epoch, was chosen with them)") if part != "half first" else ""
         return (f"- Trained on the whole training pool, {fit['individuals'] + val['individuals']} individuals "
                 f"({fit['images'] + val['images']} photos); {held_out(counts)}\n"
                 f"- No model choice in this run: the schedule of a validated run ({args['epochs']} epochs of cosine) "
@@ -75,6 +75,7 @@ def main():
         training = json.load(f)
     # a.get(option, value): records written before the option existed, when value was fixed
     a, c = training["args"], split["counts"]
+    part = split.get("part", f"half {split.get('half', 'first')}")
     listed = write_trained_individuals(model_dir, split_dir)
     lines = [
         "",
@@ -89,9 +90,9 @@ def main():
         + (f", a random rectangle of noise with probability {a['erase']}" if a.get("erase") else "")
         + "; never a horizontal flip).",
         "",
-        f"- Split by individual, seed `{split['seed']}`, half `{split.get('half', 'first')}`: {split['rule']}. "
+        f"- Split by individual, seed `{split['seed']}`, {part}: {split['rule']}. "
         f"`trained-individuals.txt` lists the {listed} training-pool individuals.",
-        (souped(training, c) if "soup" in training else trained_on(training, c, split.get("half", "first"))) +
+        (souped(training, c) if "soup" in training else trained_on(training, c, part)) +
         f"{training['train_seconds'] / 60:.0f} min of training; batch {a['batch']}, "
         f"learning rate {a['lr']} (head ×10), seed {a['seed']}.",
     ]

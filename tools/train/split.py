@@ -39,6 +39,21 @@ def ordered(individuals, seed, prefix=""):
     return sorted(individuals, key=key)
 
 
+def cut(order, args):
+    """(training-pool individuals, evaluation individuals, the cut in words for the model card,
+    the output folder's suffix): the halves or, with --folds, fold I = order[floor((I-1)N/K) :
+    floor(IN/K)] held out."""
+    if args.folds is not None:
+        lo, hi = (len(order) * (args.fold - 1)) // args.folds, (len(order) * args.fold) // args.folds
+        return (set(order[:lo] + order[hi:]), set(order[lo:hi]),
+                f"fold {args.fold} of {args.folds} held out", f"-fold{args.fold}of{args.folds}")
+    n_train = int(len(order) * args.train_fraction)
+    before, after = set(order[:n_train]), set(order[n_train:])
+    if args.half == "first":
+        return before, after, "half first", ""
+    return after, before, "half second", "-second-half"
+
+
 def write_csv(path, rows):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
@@ -66,17 +81,12 @@ def main():
         ap.error("--folds and --fold go together")
     if args.folds is not None and not (args.folds >= 2 and 1 <= args.fold <= args.folds):
         ap.error(f"--fold must be 1..{args.folds} and --folds at least 2")
+    if args.folds is not None and args.half != "first":
+        ap.error("--half cuts in two; with --folds, --fold says which part is held out")
 
     labels = os.path.abspath(args.labels)
     base = os.path.dirname(labels)
     dataset = os.path.basename(base)
-    if args.folds is not None:
-        suffix = f"-fold{args.fold}of{args.folds}"
-    else:
-        suffix = "" if args.half == "first" else "-second-half"
-    out = args.out_dir or os.path.join(here, ".cache", dataset + suffix)
-    os.makedirs(out, exist_ok=True)
-
     rows = []
     with open(labels, newline="") as f:
         for r in csv.DictReader(f):
@@ -88,15 +98,9 @@ def main():
             rows.append((os.path.abspath(p), r["individual"]))
     inds = sorted({ind for _, ind in rows})
     order = ordered(inds, args.seed)
-    if args.folds is not None:
-        # fold I = order[floor((I-1)N/K) : floor(IN/K)]
-        lo, hi = (len(order) * (args.fold - 1)) // args.folds, (len(order) * args.fold) // args.folds
-        eval_inds = set(order[lo:hi])
-        train_inds = set(order) - eval_inds
-    else:
-        n_train = int(len(order) * args.train_fraction)
-        before, after = set(order[:n_train]), set(order[n_train:])
-        train_inds, eval_inds = (before, after) if args.half == "first" else (after, before)
+    train_inds, eval_inds, part, suffix = cut(order, args)
+    out = args.out_dir or os.path.join(here, ".cache", dataset + suffix)
+    os.makedirs(out, exist_ok=True)
     val_order = ordered(sorted(train_inds), args.seed, prefix="val:")
     n_val = int(len(val_order) * args.val_fraction)
     val_inds = set(val_order[:n_val])
@@ -113,7 +117,7 @@ def main():
         write_csv(os.path.join(out, f"{name}-labels.csv"), rs)
     summary = {
         "labels": labels, "seed": args.seed, "train_fraction": args.train_fraction, "half": args.half,
-        "folds": args.folds, "fold": args.fold,
+        "folds": args.folds, "fold": args.fold, "part": part,
         "val_fraction": args.val_fraction,
         "rule": "individuals ordered by sha256('<seed>:<individual>'); first floor(train_fraction*N) -> "
                 "training pool; training pool ordered by sha256('val:<seed>:<individual>'), first "
