@@ -1,3 +1,5 @@
+import Foundation
+
 extension MatchingRecipe {
     /// The grid stored vectors were pooled on before the grid became a station choice: vectors
     /// on it carry no grid tag, so catalogs embedded then keep their version.
@@ -6,8 +8,14 @@ extension MatchingRecipe {
     /// What stored feature vectors made with this recipe are tagged with beside the model version.
     /// Vectors pooled on another grid, or averaged over other views, are another feature space
     /// (another length, or other values), so a station that changes either re-embeds its catalog
-    /// as for a new model. Empty for the crop alone on the historical 7×7 grid.
-    public var featureVersionSuffix: String { gridSuffix + viewsSuffix }
+    /// as for a new model; so are vectors averaged with other map zooms. Empty for the crop alone
+    /// on the historical 7×7 grid.
+    public var featureVersionSuffix: String { gridSuffix + viewsSuffix + mapZoomSuffix }
+
+    private var mapZoomSuffix: String {
+        guard !extraMapZooms.isEmpty else { return "" }
+        return "+mapzoom" + extraMapZooms.map { String(format: "%g", $0) }.joined(separator: "_")
+    }
 
     private var gridSuffix: String {
         guard let grid, grid != Self.historicalGrid else { return "" }

@@ -19,15 +19,19 @@ public struct MatchingRecipe: Sendable, Hashable, Codable {
     /// Extra looks at the crop whose pooled features are averaged with the crop's own, each
     /// L2-normalised first; nil: the crop alone. (Absent from recipes stored before views existed.)
     public var views: [ViewTransform]?
+    /// Each look's pooled map (the crop's and every view's) is also averaged in magnified by these
+    /// factors (`MapZoom`), at no network cost; nil: none. (Absent from recipes stored before.)
+    public var mapZooms: [Double]?
 
     public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation,
-                verification: VerificationParameters? = nil, views: [ViewTransform]? = nil) {
+                verification: VerificationParameters? = nil, views: [ViewTransform]? = nil, mapZooms: [Double]? = nil) {
         self.layer = layer
         self.grid = grid
         self.projection = projection
         self.aggregation = aggregation
         self.verification = verification
         self.views = views
+        self.mapZooms = mapZooms
     }
 
     public static let recommended = MatchingRecipe(

@@ -25,4 +25,7 @@ public struct ViewTransform: Sendable, Hashable, Codable {
 extension MatchingRecipe {
     /// The recipe's extra views (none: the crop alone).
     public var extraViews: [ViewTransform] { views ?? [] }
+
+    /// The factors every look's map is also magnified by (none: the looks alone).
+    public var extraMapZooms: [Double] { mapZooms ?? [] }
 }

@@ -307,6 +307,10 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
         ("  of which \(views.count) extra views: warps", {
             for v in views { _ = try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom) }
         }),
+        ("  and \(index.recipe.extraMapZooms.count) map zooms of each look", {
+            let zooms = index.recipe.extraMapZooms.map { MapZoom(factor: $0, grid: index.recipe.grid ?? 1) }
+            for _ in 0...views.count { for z in zooms { _ = VectorMath.normalized(z.apply(raw)) } }
+        }),
         (siftStage, { _ = try LocalFeatures.extract(from: cropped) }),
         (verifyStage, { _ = try verifyingAll.identify(raw, topK: 5, local: local) }),
         ("project + search, no verification", { _ = try index.gallery.rank(query: try CatalogIndex.embed(raw, index.projection), topK: 5) }),

@@ -19,9 +19,11 @@ final class FeatureViewsTests: XCTestCase {
 
     func testViewsAreAveragedIntoOneUnitVectorAndTheCropAloneIsUnchanged() throws {
         let package = try ModelPackage(directory: Self.models)
-        var single = MatchingRecipe.station
+        var views = MatchingRecipe.station
+        views.mapZooms = nil  // tested below
+        var single = views
         single.views = nil
-        let both = try FeatureExtractor(package: package, recipe: .station, also: [single])
+        let both = try FeatureExtractor(package: package, recipe: views, also: [single])
         let alone = try FeatureExtractor(package: package, recipe: single)
         let image = try PhotoDecoder.decode(try FixturePhoto(width: 640, height: 480, individualSeed: 3, sceneSeed: 9).jpegBytes())
 
@@ -36,10 +38,42 @@ final class FeatureViewsTests: XCTestCase {
         XCTAssertGreaterThan(agreement, otherWhale + 0.05, "nearer the crop alone than another whale's crop is")
         XCTAssertLessThan(agreement, 0.999, "and they add something the crop alone does not have")
 
-        XCTAssertEqual(both.featureVersion, package.version + MatchingRecipe.station.featureVersionSuffix)
+        XCTAssertEqual(both.featureVersion, package.version + views.featureVersionSuffix)
         XCTAssertEqual(alone.featureVersion, package.version + "+grid\(MatchingRecipe.stationGrid)",
                        "the station's whole 14×14 map is another feature space than the historical 7×7 grid")
         XCTAssertEqual(multi.count, 80 * MatchingRecipe.stationGrid * MatchingRecipe.stationGrid)
         XCTAssertGreaterThan(both.lastEmbedSeconds, 0)
+    }
+
+    /// A map zoom is averaged in like one more look: the crop's pooled map and its zoomed copy,
+    /// each normalised, summed and normalised again; with views, every view's map is zoomed too.
+    func testMapZoomsAreAveragedInLikeLooks() throws {
+        let package = try ModelPackage(directory: Self.models)
+        var plain = MatchingRecipe.station
+        plain.views = nil
+        plain.mapZooms = nil
+        var zoomed = plain
+        zoomed.mapZooms = [2]
+        var viewsOnly = MatchingRecipe.station
+        viewsOnly.mapZooms = nil
+        let extractor = try FeatureExtractor(package: package, recipe: zoomed, also: [plain, .station, viewsOnly])
+        let image = try PhotoDecoder.decode(try FixturePhoto(width: 640, height: 480, individualSeed: 5, sceneSeed: 2).jpegBytes())
+        let v = try extractor.extract(from: image, crop: .fluke).vectors
+
+        let p = v[1]
+        let z = MapZoom(factor: 2, grid: MatchingRecipe.stationGrid).apply(p)
+        let zNorm = Float(norm(z))
+        let sum = zip(p, z).map { $0 + $1 / zNorm }
+        let sumNorm = Float(norm(sum))
+        let expected = sum.map { $0 / sumNorm }
+        XCTAssertEqual(v[0].count, expected.count)
+        for i in stride(from: 0, to: expected.count, by: 97) {
+            XCTAssertEqual(v[0][i], expected[i], accuracy: 1e-6)
+        }
+        XCTAssertEqual(norm(v[2]), 1, accuracy: 1e-4)
+        let c = cosine(v[2], v[3])
+        XCTAssertGreaterThan(c, 0.8, "the station's zooms are looks at the same maps")
+        XCTAssertLessThan(c, 0.9999, "and change the vector")
+        XCTAssertTrue(extractor.featureVersion.hasSuffix("+mapzoom2"))
     }
 }

@@ -29,27 +29,49 @@ extension Evaluator {
         return grid == MatchingRecipe.historicalGrid ? "+ projection\(alpha)" : "+ the map pooled \(grid)×\(grid) instead of 7×7\(alpha)"
     }
 
-    /// The station recipe on the historical 7×7 grid and compact projection (with its views, or not).
+    private var mapZoomStep: String {
+        let factors = settings.recipe.extraMapZooms.map { String(format: "×%g", $0) }.joined(separator: ", ")
+        return "+ each look's map also magnified \(factors) and averaged in (no network run)"
+    }
+
+    /// The station recipe on the historical 7×7 grid and compact projection (with its views, or
+    /// not), without map zooms.
     private func coarse(views: [ViewTransform]?) -> MatchingRecipe {
         var recipe = settings.recipe
         recipe.grid = MatchingRecipe.historicalGrid
         recipe.projection = MatchingRecipe.compact.projection
         recipe.views = views
         recipe.verification = nil
+        recipe.mapZooms = nil
+        return recipe
+    }
+
+    /// The station's global ranking before its map zooms.
+    private var unzoomed: MatchingRecipe {
+        var recipe = settings.recipe
+        recipe.verification = nil
+        recipe.mapZooms = nil
         return recipe
     }
 
     /// Whether the recipe differs from its 7×7 form by its grid or projection (a step of its own).
     private var hasFinerGridStep: Bool {
-        var global = settings.recipe
-        global.verification = nil
-        return settings.recipe.projection != nil && global != coarse(views: settings.recipe.views)
+        settings.recipe.projection != nil && unzoomed != coarse(views: settings.recipe.views)
+    }
+
+    /// Whether the recipe averages map zooms in (a step of its own, after the grid's).
+    private var hasMapZoomStep: Bool { !settings.recipe.extraMapZooms.isEmpty }
+
+    /// The name of the step whose recipe is `unzoomed`.
+    private var unzoomedStep: String {
+        hasFinerGridStep ? finerGridStep : settings.recipe.extraViews.isEmpty ? Self.gridStep : viewsStep
     }
 
     /// The steps measured from vectors of their own, besides the station recipe's, read from the
     /// same network runs: the frozen net's pooled vector, the crop's own view alone on the 7×7
-    /// grid (when the recipe averages several views or pools finer), and the views on the 7×7
-    /// grid (when it does both). Their vectors follow the station's, in this order.
+    /// grid (when the recipe averages several views or pools finer), the views on the 7×7
+    /// grid (when it does both), and the recipe without its map zooms (when it has some). Their
+    /// vectors follow the station's, in this order.
     var ablationSteps: [(recipe: MatchingRecipe, step: String)] {
         guard settings.recipe != .baseline else { return [] }
         var steps = [(MatchingRecipe.baseline, "frozen ImageNet net: pooled vector, nearest photo")]
@@ -58,6 +80,9 @@ extension Evaluator {
         }
         if !settings.recipe.extraViews.isEmpty && hasFinerGridStep {
             steps.append((coarse(views: settings.recipe.views), viewsStep))
+        }
+        if hasMapZoomStep && !steps.contains(where: { $0.0 == unzoomed }) {
+            steps.append((unzoomed, unzoomedStep))
         }
         return steps
     }
@@ -75,7 +100,7 @@ extension Evaluator {
         var rows = try ablationSteps.enumerated().map { i, own in
             try trial(own.recipe, vectors: i + 1).row(own.step, usable: nil, encounters: encounters)
         }
-        let globalStep = hasFinerGridStep ? finerGridStep : settings.recipe.extraViews.isEmpty ? Self.gridStep : viewsStep
+        let globalStep = hasMapZoomStep ? mapZoomStep : unzoomedStep
         if settings.recipe.verification != nil {
             var global = settings.recipe
             global.verification = nil

@@ -44,10 +44,13 @@ public final class FeatureExtractor {
         var views: [ViewTransform] = []
         for r in recipes { for v in r.extraViews where !views.contains(v) { views.append(v) } }
         self.views = views
+        self.mapZooms = recipes.map { r in r.extraMapZooms.map { MapZoom(factor: $0, grid: r.grid ?? 1) } }
     }
 
     /// Every extra view any recipe asks for, each run through the network once.
     private let views: [ViewTransform]
+    /// Per recipe, the zooms each of its looks' pooled maps is also averaged in with.
+    private let mapZooms: [[MapZoom]]
 
     /// The version stored feature vectors of the primary recipe are tagged with: the model's,
     /// plus the recipe's views (vectors of other views are not comparable).
@@ -92,13 +95,14 @@ public final class FeatureExtractor {
         let t1 = DispatchTime.now().uptimeNanoseconds
         let maps = try embedder.run(rgb: rgb)
         var vectors = try recipes.indices.map { try pooled(maps, recipe: $0) }
-        if !views.isEmpty {
-            // Each view's pooled vector, L2-normalised, is summed with the crop's own (normalised too).
-            var sums: [[Float]?] = recipes.indices.map { recipes[$0].extraViews.isEmpty ? nil : VectorMath.normalized(vectors[$0]) }
+        let averaged = recipes.indices.filter { !recipes[$0].extraViews.isEmpty || !mapZooms[$0].isEmpty }
+        if !averaged.isEmpty {
+            // Every look's pooled vector (and its map zooms), each L2-normalised, summed with the crop's own.
+            var sums: [[Float]?] = recipes.indices.map { averaged.contains($0) ? lookSum(vectors[$0], recipe: $0) : nil }
             for view in views {
                 let seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
                 for i in recipes.indices where recipes[i].extraViews.contains(view) {
-                    let v = VectorMath.normalized(try pooled(seen, recipe: i))
+                    let v = lookSum(try pooled(seen, recipe: i), recipe: i)
                     for j in v.indices { sums[i]![j] += v[j] }
                 }
             }
@@ -113,6 +117,16 @@ public final class FeatureExtractor {
         let local = withLocalFeatures ? try Self.localFeatures(of: input) : nil
         lastLocalFeaturesSeconds = Double(DispatchTime.now().uptimeNanoseconds - t3) / 1e9
         return Extraction(vectors: vectors, box: box, usefulness: usefulness, local: local, networkView: input)
+    }
+
+    /// One look's share of the average: its pooled map normalised, plus each of the recipe's zooms of it, normalised.
+    private func lookSum(_ pooled: [Float], recipe i: Int) -> [Float] {
+        var sum = VectorMath.normalized(pooled)
+        for zoom in mapZooms[i] {
+            let z = VectorMath.normalized(zoom.apply(pooled))
+            for j in z.indices { sum[j] += z[j] }
+        }
+        return sum
     }
 
     private func pooled(_ maps: [[Float]], recipe i: Int) throws -> [Float] {
