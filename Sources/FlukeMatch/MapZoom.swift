@@ -6,8 +6,8 @@
 /// Why: the station averages each look's map with copies of it zoomed 1.18 and 1.35 (what its
 /// turned views are zoomed by). That weighs the middle of the crop, where the marks are, above
 /// its rim, and blurs each mark over its neighbouring cells, so a mark one cell off still meets
-/// itself. Measured on the real right whales with fine-tuned trunks, on whales they never saw:
-/// tools/research/README.md, "Five views for the price of fewer".
+/// itself. Measured on the real right whales, with the frozen trunk and with fine-tuned ones on
+/// whales they never saw: tools/research/README.md, "Five views for the price of fewer".
 public struct MapZoom: Sendable {
     public let factor: Double
     public let grid: Int
