@@ -293,6 +293,8 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
     let verifyingAll = index.verifyingEveryPhoto()
     let rgb = try cropped.resizedRGB(width: 224, height: 224)
     let views = index.recipe.extraViews
+    // Built once, as the extractor builds them: the stage times the resampling only.
+    let zooms = index.recipe.extraMapZooms.map { MapZoom(factor: $0, grid: index.recipe.grid ?? 1) }
     // The two stages a real crop costs differently (named once: the caller gets their medians).
     let siftStage = "SIFT on the 224 crop (when verifying)", verifyStage = "project + search + verify top 10"
     let stages: [(String, () throws -> Void)] = [
@@ -307,8 +309,7 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
         ("  of which \(views.count) extra views: warps", {
             for v in views { _ = try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom) }
         }),
-        ("  and \(index.recipe.extraMapZooms.count) map zooms of each look", {
-            let zooms = index.recipe.extraMapZooms.map { MapZoom(factor: $0, grid: index.recipe.grid ?? 1) }
+        ("  and \(zooms.count) map zooms of each look", {
             for _ in 0...views.count { for z in zooms { _ = VectorMath.normalized(z.apply(raw)) } }
         }),
         (siftStage, { _ = try LocalFeatures.extract(from: cropped) }),

@@ -53,7 +53,7 @@ public final class FeatureExtractor {
     private let mapZooms: [[MapZoom]]
 
     /// The version stored feature vectors of the primary recipe are tagged with: the model's,
-    /// plus the recipe's views (vectors of other views are not comparable).
+    /// plus the recipe's grid, views and map zooms (vectors made otherwise are not comparable).
     public var featureVersion: String { package.version + recipe.featureVersionSuffix }
 
     /// Timings of the last call, for `evaluate`'s per-stage report.
