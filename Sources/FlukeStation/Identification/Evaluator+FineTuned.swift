@@ -73,7 +73,7 @@ extension Evaluator {
         let missed = individuals.subtracting(scorer.keys)
         if let example = missed.sorted().first {
             throw IdentificationError.evaluation(
-                "every --fine-tuned package trained on \(missed.count) of the set's individuals (e.g. \(example)); add a package trained without them (tools/train/split.py --half second)")
+                "every --fine-tuned package trained on \(missed.count) of the set's individuals (e.g. \(example)); add a package trained without them (tools/train/split.py --half second for the other half, or --folds K --fold I for each fold not yet trained)")
         }
         return FineTunedPlan(trained: trained, scorer: scorer)
     }
