@@ -29,11 +29,11 @@ struct CatalogImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (_, database, package) = try station.openForCatalogWork()
+        let (config, database, package) = try station.openForCatalogWork()
         var bar = ProgressBar()
         let summary: CatalogImporter.Summary
         do {
-            summary = try CatalogImporter(database: database, package: package, logger: Logger(label: "flukewatch-catalog"))
+            summary = try CatalogImporter(database: database, package: package, recipe: config.recipe, logger: Logger(label: "flukewatch-catalog"))
                 .run(csvPath: csv, crop: crop) { done, total in bar.update("import", done, total) }
         } catch {
             throw CLIError("\(error)")
@@ -79,9 +79,10 @@ struct CatalogStatsCommand: ParsableCommand {
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let store = CatalogStore(database: database)
         let counts = try store.counts()
-        let fitted = try store.fittedModel(version: package.featureVersion(), includingProjection: false)
+        let version = package.featureVersion(config.recipe)
+        let fitted = try store.fittedModel(version: version, includingProjection: false)
         let overridden = config.thresholdNew != nil || config.thresholdMatch != nil
-        let stats = Stats(individuals: counts.individuals, photos: counts.photos, modelVersion: package.featureVersion(), fitted: fitted != nil,
+        let stats = Stats(individuals: counts.individuals, photos: counts.photos, modelVersion: version, fitted: fitted != nil,
                           thresholdNew: config.thresholdNew ?? fitted?.thresholdNew,
                           thresholdMatch: config.thresholdMatch ?? fitted?.thresholdMatch,
                           thresholdSource: overridden ? "config" : "calibrated from the catalog",

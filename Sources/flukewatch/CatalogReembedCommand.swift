@@ -7,8 +7,8 @@ import Logging
 struct CatalogReembedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reembed",
-        abstract: "Embed every catalog photo with the installed model (from its original file) and refit.",
-        discussion: "The daemon does this by itself in the background when it starts with a new model; this runs it in the foreground. Photos already embedded by the installed model are skipped, so it resumes after an interruption. Earlier models' embeddings are kept.")
+        abstract: "Embed every catalog photo with the installed model and recipe (from its original file) and refit.",
+        discussion: "The daemon does this by itself in the background when it starts with a new model (or `fast_embedding` switched); this runs it in the foreground. Photos already embedded by the installed model are skipped, so it resumes after an interruption. Earlier models' embeddings are kept.")
 
     @OptionGroup var station: StationOptions
 
@@ -16,11 +16,11 @@ struct CatalogReembedCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (_, database, package) = try station.openForCatalogWork()
+        let (config, database, package) = try station.openForCatalogWork()
         var bar = ProgressBar()
         let summary: CatalogReembedder.Summary
         do {
-            summary = try CatalogReembedder(database: database, package: package, logger: Logger(label: "flukewatch-catalog"))
+            summary = try CatalogReembedder(database: database, package: package, recipe: config.recipe, logger: Logger(label: "flukewatch-catalog"))
                 .run(progress: { done, total in bar.update("re-embed", done, total) })
         } catch {
             throw CLIError("\(error)")

@@ -86,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
         let database = try StationDatabase.openCreatingStateDirectory(config)
         do {
             let package = try ModelLocator.load(configured: nil)
-            let summary = try CatalogImporter(database: database, package: package, logger: logger)
+            let summary = try CatalogImporter(database: database, package: package, recipe: config.recipe, logger: logger)
                 .run(csvPath: dir.appendingPathComponent("catalog.csv").path, crop: .fluke)
             print("catalog: \(summary.catalogPhotos) photos of \(summary.individuals) whales imported from \(dir.path)/catalog.csv")
         } catch {

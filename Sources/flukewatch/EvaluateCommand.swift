@@ -44,6 +44,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("always-verify"), help: "Verify every query's leaders, even when the leader is beyond doubt (the daemon skips those).")
     var alwaysVerify = false
 
+    @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
+    var fastEmbedding = false
+
     @Flag(name: .long, help: "Also measure the frozen net and each step the station adds, as one table.")
     var ablation = false
 
@@ -68,7 +71,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.unknownFraction = unknownFraction
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
-        settings.recipe = baseline ? .baseline : .station
+        settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
         if noVerify { settings.recipe.verification = nil }
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil

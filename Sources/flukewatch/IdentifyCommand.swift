@@ -49,9 +49,10 @@ struct IdentifyCommand: ParsableCommand {
         let (config, database) = try station.openDatabase()
         let package = try ModelLocator.load(configured: config.modelDirectory)
         let overrides = ThresholdOverrides(newThreshold: config.thresholdNew, matchThreshold: config.thresholdMatch)
-        guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: package.featureVersion(),
+        let version = package.featureVersion(config.recipe)
+        guard let index = try CatalogIndex.load(store: CatalogStore(database: database), modelVersion: version,
                                                 overrides: overrides, gate: config.verificationGate) else {
-            throw CLIError("\(IdentificationError.noCatalog(package.featureVersion()))")
+            throw CLIError("\(IdentificationError.noCatalog(version))")
         }
         // Local features on demand, as in the daemon: a photo whose leader is beyond doubt is not verified.
         let features = PhotoFeatures(extractor: try FeatureExtractor(package: package, recipe: index.recipe, localFeatures: false))

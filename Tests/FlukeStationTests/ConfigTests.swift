@@ -23,17 +23,22 @@ final class ConfigTests: XCTestCase {
             min_sharpness = 55.5
             max_clipped = 0.1
             verify_every_photo = true
+            fast_embedding = true
             """, file: "/etc/flukewatch/flukewatch.toml")
         XCTAssertEqual(config.encounterGap, 30)
         XCTAssertTrue(config.verifyEveryPhoto)
         XCTAssertFalse(StationConfig().verifyEveryPhoto, "by default a leader beyond doubt is not verified")
+        XCTAssertTrue(config.fastEmbedding)
+        XCTAssertEqual(config.recipe, .fastStation)
+        XCTAssertEqual(StationConfig().recipe, .station, "by default every photo is embedded from five looks")
         XCTAssertEqual(config.usefulness, PhotoUsefulness.Limits(minimumRegionWidth: 200, minimumSharpness: 55.5, maximumClipped: 0.1))
         XCTAssertEqual(StationConfig().encounterGap, 60)
         XCTAssertEqual(StationConfig().usefulness, .standard)
         for (line, key, says) in [("encounter_gap = -1", "encounter_gap", "expected seconds from 0 (off)"),
                                   ("max_clipped = 1.5", "max_clipped", "expected a fraction from 0 to 1"),
                                   ("min_sharpness = -3", "min_sharpness", "variance of the Laplacian"),
-                                  ("verify_every_photo = 1", "verify_every_photo", "expected true or false")] {
+                                  ("verify_every_photo = 1", "verify_every_photo", "expected true or false"),
+                                  ("fast_embedding = \"yes\"", "fast_embedding", "expected true or false")] {
             let e = try XCTUnwrap(error("[identification]\n\(line)\n"), line)
             XCTAssertEqual(e.line, 2, line)
             XCTAssertTrue("\(e)".contains("identification.\(key)") && "\(e)".contains(says), "\(e)")

@@ -76,4 +76,23 @@ final class FeatureViewsTests: XCTestCase {
         XCTAssertLessThan(c, 0.9999, "and change the vector")
         XCTAssertTrue(extractor.featureVersion.hasSuffix("+mapzoom2"))
     }
+
+    /// `fast_embedding`: the station's vector from the crop's run alone (and its map zooms), the
+    /// same look the five-look vector starts from, under a feature version of its own.
+    func testTheFastRecipeIsTheCropsOwnLookFromOneRun() throws {
+        let package = try ModelPackage(directory: Self.models)
+        let fast = try FeatureExtractor(package: package, recipe: .fastStation)
+        let both = try FeatureExtractor(package: package, recipe: .station, also: [.fastStation])
+        let image = try PhotoDecoder.decode(try FixturePhoto(width: 640, height: 480, individualSeed: 6, sceneSeed: 4).jpegBytes())
+        let alone = try fast.extract(from: image, crop: .fluke).vectors[0]
+        let five = try both.extract(from: image, crop: .fluke).vectors
+        XCTAssertEqual(alone, five[1], "the fast vector is the crop's look of the five-look run")
+        XCTAssertNotEqual(alone, five[0])
+        XCTAssertEqual(norm(alone), 1, accuracy: 1e-4)
+        XCTAssertEqual(MatchingRecipe.fastStation.extraViews, [])
+        XCTAssertEqual(MatchingRecipe.fastStation.extraMapZooms, MatchingRecipe.station.extraMapZooms)
+        XCTAssertEqual(MatchingRecipe.fastStation.verification, MatchingRecipe.station.verification)
+        XCTAssertEqual(fast.featureVersion, package.version + "+grid\(MatchingRecipe.stationGrid)+mapzoom1.18_1.35")
+        XCTAssertNotEqual(fast.featureVersion, both.featureVersion, "another feature space: a switch re-embeds the catalog")
+    }
 }

@@ -79,6 +79,43 @@ final class ModelChangeTests: XCTestCase {
         XCTAssertEqual(Set(fitted), [oldVersion, newVersion])
     }
 
+    /// Switching `fast_embedding` on is a change of feature space, handled as a new model is: the
+    /// daemon re-embeds the catalog with the one-run recipe while the photo waits, then identifies
+    /// it against that catalog alone; the CLI reads the same switch from the config.
+    func testSwitchingToFastEmbeddingReembedsTheCatalogWhilePhotosWait() throws {
+        let station = try TempStation("fast-embedding")
+        let (csv, photos) = try makeSyntheticCatalog(in: station.root)
+        let imported = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "import", csv, "--json", "--state-dir", station.state]).lines.last))
+        let fiveLooks = try XCTUnwrap(imported["model_version"] as? String)
+        XCTAssertTrue(fiveLooks.hasSuffix(MatchingRecipe.station.featureVersionSuffix), fiveLooks)
+        let oneLook = String(fiveLooks.dropLast(MatchingRecipe.station.featureVersionSuffix.count)) + MatchingRecipe.fastStation.featureVersionSuffix
+
+        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: photos[6].path))),
+                                   to: "\(station.drop)/IMG_0600.JPG", style: .direct)
+        var config = station.config(settle: 0.3)
+        config.fastEmbedding = true
+        let daemon = try InProcessDaemon(config)
+        defer { try? daemon.stop() }
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 90, "the sighting") { try queries.status().sightings == 1 }
+        let sighting = try XCTUnwrap(try queries.sightings().first)
+        XCTAssertEqual(sighting.modelVersion, oneLook)
+        XCTAssertEqual(sighting.decision, "match")
+        XCTAssertEqual(sighting.individual, photos[6].individual)
+        try daemon.stop()
+        XCTAssertEqual(try embeddingCounts(try station.database()), [fiveLooks: 20, oneLook: 20])
+
+        let fast = station.root.appendingPathComponent("fast.toml").path
+        try "[identification]\nfast_embedding = true\n".write(toFile: fast, atomically: true, encoding: .utf8)
+        let stats = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--config", fast, "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(stats["model_version"] as? String, oneLook)
+        XCTAssertEqual(stats["fitted"] as? Bool, true)
+        let id = try runFlukeWatch(["identify", photos[9].path, "--json", "--config", fast, "--state-dir", station.state])
+        XCTAssertEqual(try json(try XCTUnwrap(id.lines.first))["decision"] as? String, "match", id.stdout)
+        let defaults = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(defaults["model_version"] as? String, fiveLooks, "without the switch the five-look catalog is still the one used")
+    }
+
     func testCatalogReembedRunsInTheForegroundAndNamesPhotosItCannotRead() throws {
         let station = try TempStation("reembed-cli")
         let (csv, photos) = try makeSyntheticCatalog(in: station.root)

@@ -96,6 +96,7 @@ extension ConfigLoader {
             config.encounterGap = v
         }
         if let v = try s.bool("verify_every_photo") { config.verifyEveryPhoto = v }
+        if let v = try s.bool("fast_embedding") { config.fastEmbedding = v }
         if let v = try s.integer("min_fluke_width") {
             guard (0...100_000).contains(v) else { throw s.error("min_fluke_width", "expected pixels from 0 to 100000, got \(v)") }
             config.usefulness.minimumRegionWidth = v

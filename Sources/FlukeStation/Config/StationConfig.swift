@@ -50,6 +50,11 @@ public struct StationConfig: Sendable, Equatable {
     /// well ahead of the runner-up: `VerificationGate.station`). Off, such photos skip the SIFT
     /// and the checks.
     public var verifyEveryPhoto = false
+    /// Embed each photo from one network run (the crop and its map zooms) instead of five (the
+    /// crop and four turned, closer views): for a board too slow for five, at a measured cost in
+    /// accuracy (`MatchingRecipe.fastStation`). Another feature space: switching it re-embeds the
+    /// catalog in the background, as a new model does.
+    public var fastEmbedding = false
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?
     public var thresholdMatch: Double?

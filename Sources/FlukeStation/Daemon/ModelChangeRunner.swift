@@ -17,7 +17,7 @@ final class ModelChangeRunner: Sendable {
 
     /// nil when nothing needs re-embedding: the model has a fitted catalog, or there is no catalog.
     init?(service: IdentificationService, database: StationDatabase, logger: Logger, onFinished: @escaping @Sendable () -> Void) {
-        let reembedder = CatalogReembedder(database: database, package: service.package, logger: logger)
+        let reembedder = CatalogReembedder(database: database, package: service.package, recipe: service.recipe, logger: logger)
         guard service.current == nil, (try? reembedder.isNeeded()) == true else { return nil }
         self.service = service
         self.reembedder = reembedder

@@ -14,7 +14,7 @@ public enum IdentificationError: Error, CustomStringConvertible {
         switch self {
         case .recipe(let m): "identification recipe: \(m)"
         case .noCatalog(let version):
-            "the station has no catalog for model \(version) yet; import one with `flukewatch catalog import CSV`"
+            "the station has no catalog for model \(version) yet; import one with `flukewatch catalog import CSV` (or, when the catalog was embedded by another model or with `fast_embedding` switched, run `flukewatch catalog reembed`)"
         case .catalogTooSmall(let n):
             "the catalog has \(n) individual(s); thresholds can be calibrated from 2 individuals on (the photos are kept: import more and they will be fitted)"
         case .modelNotFound(let places):

@@ -10,6 +10,8 @@ import Synchronization
 /// catalog is refitted, without a restart) and a feature extractor per worker thread.
 public final class IdentificationService: Sendable {
     public let package: ModelPackage
+    /// What catalog and photos are embedded with (`StationConfig.recipe`).
+    public let recipe: MatchingRecipe
     let store: CatalogStore
     let crop: CropMode
     let topK: Int
@@ -25,6 +27,7 @@ public final class IdentificationService: Sendable {
 
     public init(package: ModelPackage, database: StationDatabase, config: StationConfig) {
         self.package = package
+        self.recipe = config.recipe
         self.store = CatalogStore(database: database)
         self.crop = config.cropToFluke ? .fluke : .none
         self.topK = config.topK
@@ -35,8 +38,8 @@ public final class IdentificationService: Sendable {
     }
 
     /// The version this station's feature vectors are stored and fitted under (the model's, plus
-    /// the station recipe's views).
-    public var featureVersion: String { package.featureVersion() }
+    /// the recipe's grid, views and map zooms).
+    public var featureVersion: String { package.featureVersion(recipe) }
 
     /// True while the catalog is being re-embedded for this model: workers leave photos queued.
     public var isHoldingForModelChange: Bool { holding.load(ordering: .acquiring) }
@@ -61,7 +64,7 @@ public final class IdentificationService: Sendable {
 
     public func makeExtractor() throws -> FeatureExtractor {
         // Local features on demand: photos whose leader is beyond doubt are not verified.
-        try FeatureExtractor(package: package, recipe: current?.recipe ?? .station, localFeatures: false)
+        try FeatureExtractor(package: package, recipe: current?.recipe ?? recipe, localFeatures: false)
     }
 
     /// Puts an identified sighting into its encounter and returns the encounter's combined call

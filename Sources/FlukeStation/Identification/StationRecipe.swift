@@ -33,6 +33,15 @@ extension MatchingRecipe {
         return recipe
     }()
 
+    /// The station's recipe from one network run per photo: the crop and its map zooms, without the
+    /// four turned, closer views (`[identification] fast_embedding`). A fifth of the network work;
+    /// what it costs in accuracy is `evaluate --fast-embedding`'s to say (README, "Identification").
+    public static let fastStation: MatchingRecipe = {
+        var recipe = station
+        recipe.views = nil
+        return recipe
+    }()
+
     /// Each look's map is also averaged in magnified by the zooms of the turned views (`MapZoom`):
     /// no network run. On the right whales (seed 1, int8) the frozen trunk's global top-1 rises
     /// 0.590 → 0.628 and the station's 0.620 → 0.645; fine-tuned trunks gain about +0.02
@@ -79,4 +88,8 @@ extension VerificationGate {
 extension StationConfig {
     /// The gate identification runs under: the station's, unless `verify_every_photo` is set.
     public var verificationGate: VerificationGate? { verifyEveryPhoto ? nil : .station }
+
+    /// The recipe this station embeds and identifies with: the station's, or its one-run form
+    /// when `fast_embedding` is set.
+    public var recipe: MatchingRecipe { fastEmbedding ? .fastStation : .station }
 }
