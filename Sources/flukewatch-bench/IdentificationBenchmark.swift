@@ -36,6 +36,7 @@ func identificationBenchmark(keep: Bool, photoPathOnly: Bool = false) throws {
         try benchmarkEmbedding(package: package, rgb: rgb)
         try benchmarkGallerySearch()
     }
+    try benchmarkEmbeddingAlone(package: package, photo12: photo12)
     let (service, identifying, config, verifiedMs) = try benchmarkPhotoToSighting(package: package, work: work, photo12: photo12)
     let synthetic = try stageBreakdown(photo12: photo12, service: service, extractor: identifying.extractor, analysisSize: config.analysisSize)
     if let real = try realCropVerificationBenchmark(), let synthetic {
@@ -173,8 +174,36 @@ func benchmarkPhotoToSighting(package: ModelPackage, work: URL, photo12: [UInt8]
     let all = try timePhotoToSighting(photo12, identifying: try station(verifyingEveryPhoto: true).1, database: database,
                                       config: config, drop: work.appendingPathComponent("drop-verify-all"), exifBase: 600)
     print("  every photo verified (verify_every_photo, or a photo in doubt): median \(fmt(all.endToEnd)) ms (processing alone \(fmt(all.processing)) ms), \(fmt(all.endToEnd / gated.endToEnd, 2))× the daemon's default")
+    // The same catalog embedded with the one-run recipe as well, and a station that uses it.
+    _ = try CatalogImporter(database: database, package: package, recipe: .fastStation, logger: Logger(label: "bench"))
+        .run(csvPath: catalogDir.appendingPathComponent("catalog.csv").path, crop: .fluke)
+    config.verifyEveryPhoto = true
+    config.fastEmbedding = true
+    let fast = try timePhotoToSighting(photo12, identifying: try station(verifyingEveryPhoto: true).1, database: database,
+                                       config: config, drop: work.appendingPathComponent("drop-fast"), exifBase: 700)
+    print("  fast_embedding (one network run), every photo verified: median \(fmt(fast.endToEnd)) ms (processing alone \(fmt(fast.processing)) ms), \(fmt(fast.endToEnd / all.endToEnd, 2))× the five looks verified")
+    config.fastEmbedding = false
     config.verifyEveryPhoto = false
     return (service, identifying, config, all.endToEnd)
+}
+
+/// The embedding as the station accounts it (`evaluate`'s embed_ms: the network runs, the views'
+/// warps, the pooling and the map zooms) for the five-look recipe and `fast_embedding`'s one run,
+/// interleaved round by round on the same fluke crop.
+func benchmarkEmbeddingAlone(package: ModelPackage, photo12: [UInt8]) throws {
+    let quarter = try PhotoDecoder.decode(photo12, reduction: 4)
+    let five = try FeatureExtractor(package: package, recipe: .station, localFeatures: false)
+    let fast = try FeatureExtractor(package: package, recipe: .fastStation, localFeatures: false)
+    var fiveMs: [Double] = [], fastMs: [Double] = []
+    for _ in 0..<21 {
+        _ = try five.extract(from: quarter, crop: .fluke)
+        fiveMs.append(five.lastEmbedSeconds * 1000)
+        _ = try fast.extract(from: quarter, crop: .fluke)
+        fastMs.append(fast.lastEmbedSeconds * 1000)
+    }
+    let (a, b) = (fiveMs.sorted()[10], fastMs.sorted()[10])
+    print("the embedding alone (network runs, warps, pooling, map zooms), one core, median of 21 interleaved rounds:")
+    print("  five looks (the default) \(fmt(a, 2)) ms   fast_embedding, one run \(fmt(b, 2)) ms   (\(fmt(b / a, 2))×)")
 }
 
 /// Median photo → sighting and processing-alone milliseconds over 15 copies of the photo (each
