@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlukeMatch
 import FlukeStation
 import FlukeVision
 import Foundation
@@ -47,6 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
+    @Flag(name: .customLong("fast-first"), help: "Also read each query answered from one network run where that answer is beyond doubt, the four views run only for the rest, at several margins.")
+    var fastFirst = false
+
     @Flag(name: .long, help: "Also measure the frozen net and each step the station adds, as one table.")
     var ablation = false
 
@@ -76,6 +80,7 @@ struct EvaluateCommand: ParsableCommand {
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil
         settings.ablation = ablation
+        settings.fastFirst = fastFirst
         settings.usefulnessGate = !noUsefulnessGate
         settings.fineTuned = try fineTuned.map { try ModelPackage(directory: $0) }
         let package = try ModelLocator.load(configured: config?.modelDirectory)
@@ -120,6 +125,7 @@ struct EvaluateCommand: ParsableCommand {
             """)
         if !report.ablation.isEmpty { print(AblationTable.render(report.ablation)) }
         if !report.verificationGate.isEmpty { print(AblationTable.render(gate: report.verificationGate)) }
+        if !report.fastFirst.isEmpty { print(AblationTable.render(fastFirst: report.fastFirst, station: report.metrics)) }
     }
 
     /// The fine-tuned packages' pooled figures and each package's share, or nothing.
@@ -150,6 +156,19 @@ enum AblationTable {
         for r in rows {
             let m = r.metrics, e = r.encounterMetrics
             out += "| \(r.step) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) | \(f(e.top1)) | \(f(e.map5)) |\n"
+        }
+        return out
+    }
+
+    /// `--fast-first`: at each pair of margins, the photos a single run would answer and what the rest cost.
+    static func render(fastFirst rows: [Evaluator.FastFirstRow], station: MetricsReport) -> String {
+        func f(_ v: Double) -> String { String(format: "%.3f", v) }
+        var out = "\n| one run answers when (else five) | photos answered from one run | runs a photo | MAP@5 | top-1 | top-5 | new P | new R |\n|---|---|---|---|---|---|---|---|\n"
+        out += "| never (the station) | 0 / \(station.queries) | 5 | \(f(station.map5)) | \(f(station.top1)) | \(f(station.top5)) | \(f(station.newPrecision)) | \(f(station.newRecall)) |\n"
+        for r in rows {
+            let m = r.metrics
+            let when = String(format: "a match ahead by > %.2f, or under new by > %.2f", r.matchMargin, r.newMargin)
+            out += "| \(when) | \(r.oneRunQueries) / \(r.queries) | \(String(format: "%.2f", r.meanRuns)) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) |\n"
         }
         return out
     }

@@ -131,4 +131,35 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertEqual(json["verified_queries"] as? Int, stationRow["verified_queries"] as? Int)
         XCTAssertEqual(reported["top1"] as? Double, (stationRow["metrics"] as? [String: Any])?["top1"] as? Double)
     }
+
+    /// `--fast-first`: wider margins hand fewer queries to the one-run answer; the runs a photo
+    /// costs follow from how many; with none handed over the station's own figures come back.
+    func testFastFirstHandsFewerPhotosToOneRunAsItsMarginsWiden() throws {
+        let station = try TempStation("eval-fast-first")
+        let labels = try Self.writeLabelledSet(in: station)
+        let r = try runFlukeWatch(["evaluate", labels, "--fast-first", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(json["fast_first"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, Evaluator.fastFirstMargins.count)
+        let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
+        let queries = try XCTUnwrap(reported["queries"] as? Int)
+        let taken = try rows.map { try XCTUnwrap($0["one_run_queries"] as? Int) }
+        XCTAssertEqual(taken, taken.sorted(by: >=), "a wider margin never hands more photos to one run")
+        for (row, n) in zip(rows, taken) {
+            XCTAssertEqual(row["queries"] as? Int, queries)
+            XCTAssertLessThanOrEqual(n, queries)
+            let runs = try XCTUnwrap(row["mean_runs"] as? Double)
+            XCTAssertEqual(runs, 1 + 4 * Double(queries - n) / Double(queries), accuracy: 1e-9)
+            if n == 0 {
+                let m = try XCTUnwrap(row["metrics"] as? [String: Any])
+                XCTAssertEqual(m["top1"] as? Double, reported["top1"] as? Double)
+                XCTAssertEqual(m["map5"] as? Double, reported["map5"] as? Double)
+            }
+        }
+        XCTAssertGreaterThan(taken[0], 0, "the narrowest margins let some fixture photo stand on one run")
+        let plain = try runFlukeWatch(["evaluate", labels, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        let without = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(plain.lines.last).utf8)) as? [String: Any])
+        XCTAssertEqual((without["fast_first"] as? [Any])?.count, 0, "absent unless asked for")
+    }
 }

@@ -97,6 +97,18 @@ struct Trial {
         return (copy, verified)
     }
 
+    /// This trial with the queries in `taken` answered by `other` (another recipe's trial of the
+    /// same split) instead. Their scores move by the difference of the two new thresholds, so the
+    /// one threshold the metrics read calls each query as its own trial's policy would.
+    func answering(_ taken: [Int], from other: Trial) -> Trial {
+        var copy = self
+        let shift = policy.newThreshold - other.policy.newThreshold
+        for q in taken {
+            copy.rankings[q] = other.rankings[q].map { IndividualScore(individual: $0.individual, score: $0.score + shift, photoKey: $0.photoKey) }
+        }
+        return copy
+    }
+
     /// Every query as the HTML report shows it (`split`, `labels` and `files` as the trial was made with).
     func evaluatedQueries(split: EvaluationSplit, labels: [String], files: [String]) -> [EvaluatedQuery] {
         split.queryRows.enumerated().map { q, row in

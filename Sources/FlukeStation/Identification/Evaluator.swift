@@ -26,6 +26,9 @@ public struct Evaluator {
         /// Networks fine-tuned on whales, measured beside the station's package on the same split,
         /// each query by one that never trained on its whale (`Evaluator+FineTuned`).
         public var fineTuned: [ModelPackage] = []
+        /// Also read every query answered from one network run when that answer is beyond doubt
+        /// (`Evaluator+FastFirst`), at several margins.
+        public var fastFirst = false
         public init() {}
     }
 
@@ -83,13 +86,15 @@ public struct Evaluator {
         public var verificationGate: [GateRow]
         /// The fine-tuned packages' pooled measurement (`--fine-tuned`); nil otherwise.
         public var fineTuned: FineTunedReport?
+        /// One-run answers where they are beyond doubt, at several margins (`--fast-first`); empty otherwise.
+        public var fastFirst: [FastFirstRow] = []
         /// Per query, when `Settings.keepQueries` is set; not part of the JSON output.
         public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
             case labels, recipe, crop, seed, photos, unreadable, metrics, timings, encounters, ablation
             case verificationGateMargin = "verification_gate_margin", verifiedQueries = "verified_queries"
-            case verificationGate = "verification_gate", fineTuned = "fine_tuned"
+            case verificationGate = "verification_gate", fineTuned = "fine_tuned", fastFirst = "fast_first"
             case encounterMetrics = "encounter_metrics", unusableQueries = "unusable_queries", usefulnessGate = "usefulness_gate"
             case modelVersion = "model_version", unknownFraction = "unknown_fraction", queriesPer = "queries_per"
             case catalogPhotos = "catalog_photos", catalogIndividuals = "catalog_individuals"
@@ -122,7 +127,7 @@ public struct Evaluator {
         let csv = try CatalogCSV.load(path: labelsPath)
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
-        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : [])
+        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []) + (fastFirstMeasured ? [fastFirstRecipe] : [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
         let fineTuned = try plan.map { (plan: $0, sets: try extractFineTuned(csv, matching: extracted, progress: progress)) }
         for seed in seeds {
@@ -157,6 +162,13 @@ public struct Evaluator {
                                encounters: encounters, progress: progress)
             : []
         if settings.ablation, let fineTuned { ablation.append(fineTunedRow(fineTuned)) }
+        var fastFirst: [FastFirstRow] = []
+        if fastFirstMeasured {
+            progress("fit", 0, 1)
+            let fast = try Trial(recipe: fastFirstRecipe, features: extracted.vectors[extracted.vectors.count - 1], local: extracted.local,
+                                 labels: extracted.labels, split: split).gated(by: verificationGate).trial
+            fastFirst = fastFirstRows(station: station, fast: fast, usable: gate)
+        }
         let timings = Timings(decode: Self.median(extracted.decodeMs), crop: Self.median(extracted.cropMs),
                               embed: Self.median(extracted.embedMs), project: Self.median(station.projectMs),
                               search: Self.median(station.searchMs), localFeatures: Self.median(extracted.localMs),
@@ -172,8 +184,19 @@ public struct Evaluator {
             encounterMetrics: station.encounterMetrics(encounters, usable: gate), encounters: encounters.count,
             unusableQueries: usable.filter { !$0 }.count, usefulnessGate: settings.usefulnessGate,
             timings: timings, ablation: ablation, verificationGateMargin: verificationGate?.margin, verifiedQueries: verifiedFlags.filter { $0 }.count,
-            verificationGate: gateRows(verified, usable: gate, encounters: encounters), fineTuned: fineTuned,
+            verificationGate: gateRows(verified, usable: gate, encounters: encounters), fineTuned: fineTuned, fastFirst: fastFirst,
             queries: settings.keepQueries ? station.evaluatedQueries(split: split, labels: extracted.labels, files: extracted.files) : [])
+    }
+
+    /// Whether `--fast-first` applies: the station's recipe has views to skip.
+    var fastFirstMeasured: Bool { settings.fastFirst && !settings.recipe.extraViews.isEmpty }
+
+    /// The station's recipe without its views: what one network run gives (`MatchingRecipe.fastStation`
+    /// for the station's own recipe).
+    var fastFirstRecipe: MatchingRecipe {
+        var recipe = settings.recipe
+        recipe.views = nil
+        return recipe
     }
 
     /// Every readable photo's vectors (one per recipe, from one run of `package`'s network) and
