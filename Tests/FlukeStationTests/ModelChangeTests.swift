@@ -114,6 +114,27 @@ final class ModelChangeTests: XCTestCase {
         XCTAssertEqual(try json(try XCTUnwrap(id.lines.first))["decision"] as? String, "match", id.stdout)
         let defaults = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "stats", "--json", "--state-dir", station.state]).lines.last))
         XCTAssertEqual(defaults["model_version"] as? String, fiveLooks, "without the switch the five-look catalog is still the one used")
+
+        // A whale catalogued while fast_embedding was on has no five-look embedding: switched back,
+        // the daemon uses the fitted five-look catalog and says which command adds the newcomer.
+        let extra = station.root.appendingPathComponent("extra.csv").path
+        let newcomer = station.root.appendingPathComponent("photos/HW9_1.jpg").path
+        try DropFolderWriter.write(try FixturePhoto(width: 640, height: 480, individualSeed: 63, sceneSeed: 901, noise: 2).jpegBytes(),
+                                   to: newcomer, style: .direct)
+        try "file,individual\n\(newcomer),HW-9\n".write(toFile: extra, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runFlukeWatch(["catalog", "import", extra, "--config", fast, "--state-dir", station.state]).status, 0)
+        XCTAssertEqual(try embeddingCounts(try station.database()), [fiveLooks: 20, oneLook: 21])
+        let five = station.root.appendingPathComponent("five.toml").path
+        try "[storage]\nstate_dir = \"\(station.state)\"\n[[drop_folder]]\npath = \"\(station.drop)\"\ncamera = \"bow\"\n"
+            .write(toFile: five, atomically: true, encoding: .utf8)
+        let process = try DaemonProcess(arguments: ["--config", five], logPath: station.root.appendingPathComponent("five.log").path)
+        defer { if process.process.isRunning { process.kill9() } }
+        waitUntil(timeout: 30, "the warning") { process.logTail(200).contains("1 catalog photo(s) have no embedding for model \(fiveLooks)") }
+        XCTAssertTrue(process.logTail(200).contains("run `flukewatch catalog reembed` to add them"), process.logTail())
+        XCTAssertEqual(process.terminate(), 0)
+        let reembedded = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "reembed", "--json", "--state-dir", station.state]).lines.last))
+        XCTAssertEqual(reembedded["embedded"] as? Int, 1)
+        XCTAssertEqual(try embeddingCounts(try station.database()), [fiveLooks: 21, oneLook: 21])
     }
 
     func testCatalogReembedRunsInTheForegroundAndNamesPhotosItCannotRead() throws {

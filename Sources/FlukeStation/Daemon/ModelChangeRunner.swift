@@ -16,9 +16,17 @@ final class ModelChangeRunner: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// nil when nothing needs re-embedding: the model has a fitted catalog, or there is no catalog.
+    /// A fitted catalog missing some photos (imported while another model or `fast_embedding`
+    /// setting was in use) is used as it is, with a warning naming the command that adds them.
     init?(service: IdentificationService, database: StationDatabase, logger: Logger, onFinished: @escaping @Sendable () -> Void) {
         let reembedder = CatalogReembedder(database: database, package: service.package, recipe: service.recipe, logger: logger)
-        guard service.current == nil, (try? reembedder.isNeeded()) == true else { return nil }
+        let missing = (try? reembedder.missingCount()) ?? 0
+        guard service.current == nil, missing > 0 else {
+            if missing > 0 {
+                logger.warning("\(missing) catalog photo(s) have no embedding for model \(service.featureVersion) (imported under another model or fast_embedding setting, or failing to re-embed) and are left out of identification; run `flukewatch catalog reembed` to add them")
+            }
+            return nil
+        }
         self.service = service
         self.reembedder = reembedder
         self.logger = logger

@@ -24,8 +24,12 @@ public struct CatalogReembedder: Sendable {
     }
 
     /// True when the catalog has photos embedded only by other model versions.
-    public func isNeeded() throws -> Bool {
-        try !store.photosToEmbed(for: package.featureVersion(recipe)).isEmpty
+    public func isNeeded() throws -> Bool { try missingCount() > 0 }
+
+    /// Catalog photos without an embedding for this model and recipe (imported under another
+    /// model, or with `fast_embedding` set otherwise, or failing to re-embed).
+    public func missingCount() throws -> Int {
+        try store.photosToEmbed(for: package.featureVersion(recipe)).count
     }
 
     public struct Summary: Codable, Sendable {
