@@ -1,6 +1,7 @@
 import FlukeFixtures
 import FlukeMatch
 import FlukeStation
+import FlukeTestSupport
 import Foundation
 import XCTest
 
@@ -13,6 +14,11 @@ final class EvaluationReportTests: XCTestCase {
     }
 
     func count(_ needle: String, in html: String) -> Int { html.components(separatedBy: needle).count - 1 }
+
+    /// `evaluate --json`'s one object: the command's last line.
+    func lastJSONObject(_ r: CommandResult) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any], r.stdout)
+    }
 
     /// Six fixture whales, four photos each; each whale's fourth photo carries the next whale's label.
     static func writeLabelledSet(in station: TempStation) throws -> String {
@@ -40,7 +46,7 @@ final class EvaluationReportTests: XCTestCase {
         let r = try runFlukeWatch(["evaluate", labels, "--report", dir, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("report: \(dir)/index.html"), r.stderr)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        let json = try lastJSONObject(r)
         XCTAssertNil(json["queries"], "per-query details stay out of the JSON contract")
         let metrics = try XCTUnwrap(json["metrics"] as? [String: Any])
         let known = try XCTUnwrap(metrics["knownQueries"] as? Int), new = try XCTUnwrap(metrics["newQueries"] as? Int)
@@ -88,7 +94,7 @@ final class EvaluationReportTests: XCTestCase {
         let labels = try Self.writeLabelledSet(in: station)
         let r = try runFlukeWatch(["evaluate", labels, "--ablation", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        let json = try lastJSONObject(r)
         let rows = try XCTUnwrap(json["ablation"] as? [[String: Any]])
         let steps = rows.compactMap { $0["step"] as? String }
         XCTAssertEqual(steps.count, 8, "\(steps)")
@@ -139,7 +145,7 @@ final class EvaluationReportTests: XCTestCase {
         let labels = try Self.writeLabelledSet(in: station)
         let r = try runFlukeWatch(["evaluate", labels, "--fast-first", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(r.lines.last).utf8)) as? [String: Any])
+        let json = try lastJSONObject(r)
         let rows = try XCTUnwrap(json["fast_first"] as? [[String: Any]])
         XCTAssertEqual(rows.count, Evaluator.fastFirstMargins.count)
         let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
@@ -159,7 +165,7 @@ final class EvaluationReportTests: XCTestCase {
         }
         XCTAssertGreaterThan(taken[0], 0, "the narrowest margins let some fixture photo stand on one run")
         let plain = try runFlukeWatch(["evaluate", labels, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
-        let without = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(plain.lines.last).utf8)) as? [String: Any])
+        let without = try lastJSONObject(plain)
         XCTAssertEqual((without["fast_first"] as? [Any])?.count, 0, "absent unless asked for")
     }
 }

@@ -42,6 +42,19 @@ final class ModelChangeTests: XCTestCase {
         }
     }
 
+    /// Copies a catalog photo into the drop folder before the daemon starts, runs an in-process
+    /// daemon with `config` until it has logged that photo's sighting, stops it, returns the sighting.
+    func sightingOfWaitingPhoto(_ path: String, named name: String, station: TempStation, config: StationConfig) throws -> SightingListing {
+        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: path))), to: "\(station.drop)/\(name)", style: .direct)
+        let daemon = try InProcessDaemon(config)
+        defer { try? daemon.stop() }
+        let queries = StationQueries(database: daemon.daemon.database)
+        try waitUntil(timeout: 90, "the sighting") { try queries.status().sightings == 1 }
+        let sighting = try XCTUnwrap(try queries.sightings().first)
+        try daemon.stop()
+        return sighting
+    }
+
     func testTheDaemonReembedsTheCatalogForANewModelWhilePhotosWait() throws {
         let station = try TempStation("model-change")
         let (csv, photos) = try makeSyntheticCatalog(in: station.root)
@@ -51,20 +64,13 @@ final class ModelChangeTests: XCTestCase {
         XCTAssertNotEqual(oldVersion, newVersion)
 
         // A photo is already waiting in the drop folder when the station starts with model B.
-        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: photos[6].path))),
-                                   to: "\(station.drop)/IMG_0500.JPG", style: .direct)
         var config = station.config(settle: 0.3)
         config.modelDirectory = modelB
-        let daemon = try InProcessDaemon(config)
-        defer { try? daemon.stop() }
-        let queries = StationQueries(database: daemon.daemon.database)
-        try waitUntil(timeout: 90, "the sighting") { try queries.status().sightings == 1 }
-        let sighting = try XCTUnwrap(try queries.sightings().first)
+        let sighting = try sightingOfWaitingPhoto(photos[6].path, named: "IMG_0500.JPG", station: station, config: config)
         // It waited for the new catalog instead of being logged unidentified.
         XCTAssertEqual(sighting.modelVersion, newVersion)
         XCTAssertEqual(sighting.decision, "match")
         XCTAssertEqual(sighting.individual, photos[6].individual)
-        try daemon.stop()
 
         XCTAssertEqual(try embeddingCounts(try station.database()), [oldVersion: 20, newVersion: 20])
         let status = try json(try XCTUnwrap(try runFlukeWatch(["status", "--json", "--state-dir", station.state]).lines.last))
@@ -90,19 +96,12 @@ final class ModelChangeTests: XCTestCase {
         XCTAssertTrue(fiveLooks.hasSuffix(MatchingRecipe.station.featureVersionSuffix), fiveLooks)
         let oneLook = String(fiveLooks.dropLast(MatchingRecipe.station.featureVersionSuffix.count)) + MatchingRecipe.fastStation.featureVersionSuffix
 
-        try DropFolderWriter.write(Array(try Data(contentsOf: URL(fileURLWithPath: photos[6].path))),
-                                   to: "\(station.drop)/IMG_0600.JPG", style: .direct)
         var config = station.config(settle: 0.3)
         config.fastEmbedding = true
-        let daemon = try InProcessDaemon(config)
-        defer { try? daemon.stop() }
-        let queries = StationQueries(database: daemon.daemon.database)
-        try waitUntil(timeout: 90, "the sighting") { try queries.status().sightings == 1 }
-        let sighting = try XCTUnwrap(try queries.sightings().first)
+        let sighting = try sightingOfWaitingPhoto(photos[6].path, named: "IMG_0600.JPG", station: station, config: config)
         XCTAssertEqual(sighting.modelVersion, oneLook)
         XCTAssertEqual(sighting.decision, "match")
         XCTAssertEqual(sighting.individual, photos[6].individual)
-        try daemon.stop()
         XCTAssertEqual(try embeddingCounts(try station.database()), [fiveLooks: 20, oneLook: 20])
 
         let fast = station.root.appendingPathComponent("fast.toml").path

@@ -23,9 +23,6 @@ public struct CatalogReembedder: Sendable {
         self.logger = logger
     }
 
-    /// True when the catalog has photos embedded only by other model versions.
-    public func isNeeded() throws -> Bool { try missingCount() > 0 }
-
     /// Catalog photos without an embedding for this model and recipe (imported under another
     /// model, or with `fast_embedding` set otherwise, or failing to re-embed).
     public func missingCount() throws -> Int {

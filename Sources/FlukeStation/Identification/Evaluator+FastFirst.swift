@@ -1,7 +1,7 @@
 import FlukeMatch
 
 /// `evaluate --fast-first`: would one network run do for the photos it is sure about? Each query
-/// is first answered from the crop's run alone (`fastFirstRecipe`, its own projection
+/// is first answered from the crop's run alone (the recipe `withoutViews`, its own projection
 /// and thresholds, verified under the station's gate); only when that answer is in doubt would
 /// the four views be run and the station's answer taken. Read from the one extraction (the
 /// crop's look is part of every five-look run), at several margins, so the cost in accuracy can

@@ -127,7 +127,7 @@ public struct Evaluator {
         let csv = try CatalogCSV.load(path: labelsPath)
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
-        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []) + (fastFirstMeasured ? [fastFirstRecipe] : [])
+        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []) + (fastFirstMeasured ? [settings.recipe.withoutViews] : [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
         let fineTuned = try plan.map { (plan: $0, sets: try extractFineTuned(csv, matching: extracted, progress: progress)) }
         for seed in seeds {
@@ -165,7 +165,8 @@ public struct Evaluator {
         var fastFirst: [FastFirstRow] = []
         if fastFirstMeasured {
             progress("fit", 0, 1)
-            let fast = try Trial(recipe: fastFirstRecipe, features: extracted.vectors[extracted.vectors.count - 1], local: extracted.local,
+            // The one-run recipe's vectors are the last extracted (see `run`).
+            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors.last!, local: extracted.local,
                                  labels: extracted.labels, split: split).gated(by: verificationGate).trial
             fastFirst = fastFirstRows(station: station, fast: fast, usable: gate)
         }
@@ -190,14 +191,6 @@ public struct Evaluator {
 
     /// Whether `--fast-first` applies: the station's recipe has views to skip.
     var fastFirstMeasured: Bool { settings.fastFirst && !settings.recipe.extraViews.isEmpty }
-
-    /// The station's recipe without its views: what one network run gives (`MatchingRecipe.fastStation`
-    /// for the station's own recipe).
-    var fastFirstRecipe: MatchingRecipe {
-        var recipe = settings.recipe
-        recipe.views = nil
-        return recipe
-    }
 
     /// Every readable photo's vectors (one per recipe, from one run of `package`'s network) and
     /// usefulness; its local features too when the first recipe verifies, unless `localFeatures` is false.

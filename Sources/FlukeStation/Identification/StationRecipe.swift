@@ -38,11 +38,15 @@ extension MatchingRecipe {
     /// (7.1 ms against 36.7 ms on a slow host), for a lower top-1 on the right whales: 0.585
     /// against 0.640 with the frozen trunk, mean of three splits (`evaluate --fast-embedding`;
     /// README, "Identification").
-    public static let fastStation: MatchingRecipe = {
-        var recipe = station
+    public static let fastStation = station.withoutViews
+
+    /// This recipe from the crop's run alone: its views dropped, everything else (grid, map
+    /// zooms, projection, verification) kept.
+    public var withoutViews: MatchingRecipe {
+        var recipe = self
         recipe.views = nil
         return recipe
-    }()
+    }
 
     /// Each look's map is also averaged in magnified by the zooms of the turned views (`MapZoom`):
     /// no network run. On the right whales (seed 1, int8) the frozen trunk's global top-1 rises
