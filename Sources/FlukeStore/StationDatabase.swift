@@ -35,6 +35,13 @@ public final class StationDatabase: Sendable {
         }
     }
 
+    /// Gives freed pages back to the file system: VACUUM (it writes through the WAL), then a
+    /// truncating checkpoint so the main file itself shrinks now rather than at the last close.
+    public func compact() throws {
+        try pool.vacuum()
+        try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+
     /// The journal mode in force (expected: "wal").
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }

@@ -8,7 +8,7 @@ struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "The station's catalog of known individuals.",
-        subcommands: [CatalogImportCommand.self, CatalogStatsCommand.self, CatalogReembedCommand.self])
+        subcommands: [CatalogImportCommand.self, CatalogStatsCommand.self, CatalogReembedCommand.self, CatalogPruneCommand.self])
 }
 
 struct CatalogImportCommand: ParsableCommand {
@@ -66,9 +66,12 @@ struct CatalogStatsCommand: ParsableCommand {
         var simulatedMAP5: Double?
         var fittedAt: String?
         var recipe: String?
+        /// What earlier models left behind, for `catalog prune`.
+        var otherVersions: [CatalogStore.OtherVersion]
 
         enum CodingKeys: String, CodingKey {
             case individuals, photos, fitted, recipe
+            case otherVersions = "other_versions"
             case modelVersion = "model_version", thresholdNew = "threshold_new", thresholdMatch = "threshold_match"
             case thresholdSource = "threshold_source", simulatedMAP5 = "simulated_map5", fittedAt = "fitted_at"
         }
@@ -87,7 +90,8 @@ struct CatalogStatsCommand: ParsableCommand {
                           thresholdMatch: config.thresholdMatch ?? fitted?.thresholdMatch,
                           thresholdSource: overridden ? "config" : "calibrated from the catalog",
                           simulatedMAP5: fitted?.simulatedMAP5,
-                          fittedAt: fitted.map { ISO8601DateFormatter().string(from: $0.fittedAt) }, recipe: fitted?.recipeJSON)
+                          fittedAt: fitted.map { ISO8601DateFormatter().string(from: $0.fittedAt) }, recipe: fitted?.recipeJSON,
+                          otherVersions: try store.otherVersions(inUse: version))
         if json { return try Output.jsonLine(stats) }
         print("catalog      \(stats.photos) photos of \(stats.individuals) individuals")
         print("model        \(stats.modelVersion)\(stats.fitted ? "" : " (not fitted yet: run catalog import)")")
@@ -95,5 +99,11 @@ struct CatalogStatsCommand: ParsableCommand {
             print(String(format: "thresholds   new < %.3f, match ≥ %.3f (%@)", n, m, stats.thresholdSource))
         }
         if let s = stats.simulatedMAP5 { print(String(format: "simulated    MAP@5 %.3f on the catalog's own photos", s)) }
+        let others = stats.otherVersions
+        if !others.isEmpty {
+            let bytes = others.reduce(0) { $0 + $1.removableBytes + ($1.fitIsRemovable ? $1.fitBytes : 0) }
+            print("other models \(others.count) version(s) not in use hold \(others.reduce(0) { $0 + $1.embeddings }) embedding(s) and "
+                  + "\(others.filter(\.fitted).count) fit(s); `flukewatch catalog prune` frees \(CatalogPruneCommand.megabytes(bytes))")
+        }
     }
 }
