@@ -163,12 +163,12 @@ enum AblationTable {
     /// `--fast-first`: at each pair of margins, the photos a single run would answer and what the rest cost.
     static func render(fastFirst rows: [Evaluator.FastFirstRow], station: MetricsReport) -> String {
         func f(_ v: Double) -> String { String(format: "%.3f", v) }
-        var out = "\n| one run answers when (else five) | photos answered from one run | runs a photo | MAP@5 | top-1 | top-5 | new P | new R |\n|---|---|---|---|---|---|---|---|\n"
-        out += "| never (the station) | 0 / \(station.queries) | 5 | \(f(station.map5)) | \(f(station.top1)) | \(f(station.top5)) | \(f(station.newPrecision)) | \(f(station.newRecall)) |\n"
+        var out = "\n| one run answers when (else five) | photos answered from one run | known whales' photos so | runs a photo | MAP@5 | top-1 | top-5 | new P | new R |\n|---|---|---|---|---|---|---|---|---|\n"
+        out += "| never (the station) | 0 / \(station.queries) | 0 | 5 | \(f(station.map5)) | \(f(station.top1)) | \(f(station.top5)) | \(f(station.newPrecision)) | \(f(station.newRecall)) |\n"
         for r in rows {
             let m = r.metrics
-            let when = String(format: "a match ahead by > %.2f, or under new by > %.2f", r.matchMargin, r.newMargin)
-            out += "| \(when) | \(r.oneRunQueries) / \(r.queries) | \(String(format: "%.2f", r.meanRuns)) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) |\n"
+            let when = String(format: "a match ahead by > %.2f", r.matchMargin) + (r.newMargin.map { String(format: ", or under new by > %.2f", $0) } ?? " (never new)")
+            out += "| \(when) | \(r.oneRunQueries) / \(r.queries) | \(r.oneRunKnownQueries) / \(r.knownQueries) | \(String(format: "%.2f", r.meanRuns)) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) |\n"
         }
         return out
     }

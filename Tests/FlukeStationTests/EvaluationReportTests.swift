@@ -151,10 +151,26 @@ final class EvaluationReportTests: XCTestCase {
         let reported = try XCTUnwrap(json["metrics"] as? [String: Any])
         let queries = try XCTUnwrap(reported["queries"] as? Int)
         let taken = try rows.map { try XCTUnwrap($0["one_run_queries"] as? Int) }
-        XCTAssertEqual(taken, taken.sorted(by: >=), "a wider margin never hands more photos to one run")
+        let matchOnly = rows.indices.filter { rows[$0]["new_margin"] is NSNull }
+        let bothKinds = rows.indices.filter { rows[$0]["new_margin"] is Double }
+        XCTAssertEqual(matchOnly.count + bothKinds.count, rows.count, "new_margin is a number or null, never left out")
+        XCTAssertFalse(matchOnly.isEmpty)
+        for family in [matchOnly, bothKinds] {
+            let counts = family.map { taken[$0] }
+            XCTAssertEqual(counts, counts.sorted(by: >=), "a wider margin never hands more photos to one run")
+        }
+        for m in matchOnly {
+            // Trusting only matches hands over a subset of what also trusting "new" hands over.
+            for b in bothKinds where rows[b]["match_margin"] as? Double == rows[m]["match_margin"] as? Double {
+                XCTAssertLessThanOrEqual(taken[m], taken[b])
+            }
+        }
         for (row, n) in zip(rows, taken) {
             XCTAssertEqual(row["queries"] as? Int, queries)
             XCTAssertLessThanOrEqual(n, queries)
+            let known = try XCTUnwrap(row["known_queries"] as? Int)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(row["one_run_known_queries"] as? Int), min(n, known))
+            XCTAssertEqual(known, try XCTUnwrap(reported["knownQueries"] as? Int))
             let runs = try XCTUnwrap(row["mean_runs"] as? Double)
             XCTAssertEqual(runs, 1 + 4 * Double(queries - n) / Double(queries), accuracy: 1e-9)
             if n == 0 {

@@ -21,6 +21,9 @@ final class FastFirstTests: XCTestCase {
         XCTAssertTrue(stands([score("A", 0.20), score("B", 0.19)]), "well under new: new, whoever is second")
         XCTAssertTrue(stands([score("A", 0.50)]), "a lone match")
         XCTAssertFalse(stands([]))
+        let matchesOnly = { Evaluator.fastAnswerStands($0, policy: policy, match: 0.1, new: nil) }
+        XCTAssertFalse(matchesOnly([score("A", 0.20), score("B", 0.19)]), "with no new margin, a new answer never stands")
+        XCTAssertTrue(matchesOnly([score("A", 0.60), score("B", 0.40)]))
     }
 
     /// Two trials of one split with different features (so different thresholds): a query handed
