@@ -28,5 +28,8 @@ struct CatalogReembedCommand: ParsableCommand {
         if json { return try Output.jsonLine(summary) }
         print("re-embedded \(summary.embedded) catalog photo(s) for model \(summary.modelVersion), \(summary.failed.count) failed\(summary.refitted ? "; projection and thresholds refitted" : "")")
         for f in summary.failed { print("  failed: \(f)") }
+        if summary.otherModelsBytes > 0 {
+            print("earlier models' catalog embeddings (\(CatalogPruneCommand.megabytes(summary.otherModelsBytes))) are kept so switching back is instant; `flukewatch catalog prune` removes them")
+        }
     }
 }

@@ -20,7 +20,9 @@ extension ModelChangeTests {
         try "[identification]\nmodel_dir = \"\(modelB)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         // One original changed since it was catalogued: model B cannot embed it, so its old embedding must stay.
         try Data([0xFF, 0xD8, 0xFF]).write(to: URL(fileURLWithPath: photos[3].path))
-        XCTAssertEqual(try runFlukeWatch(["catalog", "reembed", "--config", config, "--state-dir", station.state]).status, 0)
+        let first = try runFlukeWatch(["catalog", "reembed", "--config", config, "--state-dir", station.state])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("`flukewatch catalog prune` removes them"), first.stdout)
         let database = try station.database()
         XCTAssertEqual(try embeddingCounts(database), [oldVersion: 20, newVersion: 19])
 
@@ -52,6 +54,7 @@ extension ModelChangeTests {
         // go, its fit with them, and --vacuum shrinks the file.
         let reembedded = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "reembed", "--json", "--state-dir", station.state]).lines.last))
         XCTAssertEqual(reembedded["embedded"] as? Int, 19)
+        XCTAssertGreaterThan(try XCTUnwrap(reembedded["other_models_bytes"] as? Int), 19 * 1000, "model B's 19 are now prunable")
         XCTAssertEqual(try embeddingCounts(database), [oldVersion: 20, newVersion: 19])
         let sizeBefore = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: station.state + "/flukewatch.sqlite")[.size] as? Int)
         let back = try json(try XCTUnwrap(try runFlukeWatch(["catalog", "prune", "--vacuum", "--json", "--state-dir", station.state]).lines.last))

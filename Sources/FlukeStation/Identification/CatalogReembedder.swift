@@ -34,8 +34,12 @@ public struct CatalogReembedder: Sendable {
         public var embedded = 0
         public var failed: [String] = []
         public var refitted = false
+        /// Bytes of other models' catalog embeddings that `catalog prune` could now remove.
+        public var otherModelsBytes = 0
 
-        enum CodingKeys: String, CodingKey { case embedded, failed, refitted, modelVersion = "model_version" }
+        enum CodingKeys: String, CodingKey {
+            case embedded, failed, refitted, modelVersion = "model_version", otherModelsBytes = "other_models_bytes"
+        }
     }
 
     /// Re-embeds what is missing and refits. `shouldStop` is asked between photos (a daemon
@@ -71,7 +75,13 @@ public struct CatalogReembedder: Sendable {
             summary.refitted = true
         }
         try store.finishModelChange(package.featureVersion(recipe))
-        logger.notice("catalog re-embedded for model \(package.featureVersion(recipe)): \(summary.embedded) photos, \(summary.failed.count) failed")
+        // A hint only: a failed count must not fail a re-embedding that is done.
+        summary.otherModelsBytes = (try? store.otherVersions(inUse: package.featureVersion(recipe)))?.reduce(0) { $0 + $1.removableBytes } ?? 0
+        let keptNote = summary.otherModelsBytes > 0
+            ? String(format: "; earlier models' catalog embeddings (%.1f MB) are kept so switching back is instant, `flukewatch catalog prune` removes them",
+                     Double(summary.otherModelsBytes) / 1_000_000)
+            : ""
+        logger.notice("catalog re-embedded for model \(package.featureVersion(recipe)): \(summary.embedded) photos, \(summary.failed.count) failed\(keptNote)")
         return summary
     }
 }
