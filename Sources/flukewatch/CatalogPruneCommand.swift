@@ -11,7 +11,7 @@ struct CatalogPruneCommand: ParsableCommand {
             Keeps everything of the installed model and recipe (as the config sets them). A catalog photo the installed model \
             has not embedded keeps its older embeddings, and their version keeps its fit (`flukewatch catalog reembed` embeds \
             such photos, or says why it cannot). Sightings keep their embeddings. Switching back to a pruned model later re-embeds the catalog from its \
-            original files. Safe while the daemon runs; --vacuum is not (stop the daemon first).
+            original files. Safe while the daemon runs; --vacuum refuses to run until the daemon is stopped.
             """)
 
     @OptionGroup var station: StationOptions
@@ -28,6 +28,16 @@ struct CatalogPruneCommand: ParsableCommand {
     func run() throws {
         let (config, database) = try station.openDatabase()
         let inUse = try ModelLocator.load(configured: config.modelDirectory).featureVersion(config.recipe)
+        // VACUUM rewrites the whole file: not under a running daemon, which would stall or fail.
+        let daemonStopped: StateDirectoryLock?
+        do {
+            daemonStopped = vacuum && !dryRun ? try StateDirectoryLock.acquire(stateDirectory: config.stateDirectory) : nil
+        } catch StateDirectoryLockError.held(let directory, let pid) {
+            throw CLIError("the FlukeWatch daemon\(pid.map { " (pid \($0))" } ?? "") is running on \(directory): --vacuum needs it stopped (`systemctl stop flukewatch`). Nothing was removed; `flukewatch catalog prune` without --vacuum is safe while it runs.")
+        } catch {
+            throw CLIError("\(error)")
+        }
+        defer { daemonStopped?.release() }
         let summary: CatalogStore.PruneSummary
         do {
             summary = try CatalogStore(database: database).prune(keeping: inUse, dryRun: dryRun)

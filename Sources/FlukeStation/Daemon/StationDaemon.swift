@@ -14,6 +14,8 @@ public final class StationDaemon: Sendable {
     public let pipeline: PipelineService
     private let group: ServiceGroup
     private let logger: Logger
+    /// Held from start to the end of `run()`: one daemon per state directory.
+    private let lock: StateDirectoryLock
 
     public init(config: StationConfig, logger: Logger, reloader: PipelineService.Reloader? = nil,
                 onReady: @escaping @Sendable () -> Void = {}) throws {
@@ -24,6 +26,8 @@ public final class StationDaemon: Sendable {
             throw StationError.noDropFolders
         }
         database = try StationDatabase.openCreatingStateDirectory(config)
+        // Before recovery: "left in processing" only means interrupted when no daemon is running.
+        lock = try StateDirectoryLock.acquire(stateDirectory: config.stateDirectory)
         let recovered = try PhotoQueue(database: database).requeueInterrupted()
         if recovered.requeued > 0 {
             logger.notice("re-queued \(recovered.requeued) photo(s) left in processing by the last stop", metadata: [Logger.eventKey: "recovery"])
@@ -52,6 +56,7 @@ public final class StationDaemon: Sendable {
     }
 
     public func run() async throws {
+        defer { lock.release() }
         try await group.run()
     }
 

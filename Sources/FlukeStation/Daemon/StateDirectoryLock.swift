@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One daemon per state directory. A second `flukewatch run` on the same directory (the systemd
+/// unit plus one started by hand) would put the first one's photos in hand back in the queue at
+/// its start, as if they had been interrupted, and both would process them. The daemon holds an
+/// exclusive `flock` on `flukewatch.lock` for as long as it runs; the kernel drops the lock when
+/// the process dies, even by SIGKILL or a power cut, so a stale file never blocks a restart.
+/// The file holds the holder's pid, for the message the next one prints.
+public final class StateDirectoryLock: Sendable {
+    public let path: String
+    /// The open descriptor holding the lock; nil once released.
+    private let descriptor: Mutex<Int32?>
+
+    public static func path(inStateDirectory directory: String) -> String {
+        (directory as NSString).appendingPathComponent("flukewatch.lock")
+    }
+
+    /// Takes the lock without waiting, or says who holds it.
+    public static func acquire(stateDirectory: String) throws -> StateDirectoryLock {
+        let path = path(inStateDirectory: stateDirectory)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateDirectoryLockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let reason = String(cString: strerror(errno))
+            let holder = busy ? Self.pid(in: fd) : nil
+            close(fd)
+            throw busy ? StateDirectoryLockError.held(stateDirectory: stateDirectory, pid: holder)
+                       : StateDirectoryLockError.cannotOpen(path: path, reason: reason)
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return StateDirectoryLock(path: path, descriptor: fd)
+    }
+
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = Mutex(descriptor)
+    }
+
+    /// Lets the next daemon start. Idempotent.
+    public func release() {
+        descriptor.withLock { fd in
+            guard let open = fd else { return }
+            close(open)  // closing the last descriptor drops the flock
+            fd = nil
+        }
+    }
+
+    deinit { release() }
+
+    private static func pid(in fd: Int32) -> Int32? {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, buffer.count - 1, 0)
+        guard n > 0 else { return nil }
+        return Int32(String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+public enum StateDirectoryLockError: Error, CustomStringConvertible, Equatable {
+    /// Another daemon holds the directory (pid when its file says).
+    case held(stateDirectory: String, pid: Int32?)
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .held(let directory, let pid):
+            "another FlukeWatch daemon\(pid.map { " (pid \($0))" } ?? "") is running on the state directory \(directory); "
+                + "two would process the same queue. Stop it first (`systemctl stop flukewatch`), or give this one its own --state-dir"
+        case .cannotOpen(let path, let reason):
+            "cannot lock \(path): \(reason); make the state directory writable by the flukewatch user"
+        }
+    }
+}
