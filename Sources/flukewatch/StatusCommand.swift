@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlukeStation
 import FlukeStore
 
 struct StatusCommand: ParsableCommand {
@@ -12,16 +13,19 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (_, database) = try station.openDatabase()
+        let (config, database) = try station.openDatabase()
+        let daemon = StateDirectoryLock.holder(stateDirectory: config.stateDirectory)
         let s = try StationQueries(database: database).status()
         let sync = try SyncOutbox(database: database).status()
         let change = try CatalogStore(database: database).latestModelChange()
         if json {
-            try Output.jsonLine(StatusWithSync(station: s, sync: sync, modelChange: change))
+            try Output.jsonLine(StatusWithSync(station: s, sync: sync, modelChange: change, daemon: daemon))
             return
         }
         let p = s.photos
+        let running = if case .daemon(let pid) = daemon { "running" + (pid.map { " (pid \($0))" } ?? "") } else { "not running" }
         print("""
+            daemon       \(running)
             photos       \(p.total) (queued \(p.queued), processing \(p.processing), done \(p.done), failed \(p.failed), quarantined \(p.quarantined))
             duplicates   \(p.duplicates)
             RAW sidecars \(s.sidecars)
@@ -42,18 +46,38 @@ struct StatusCommand: ParsableCommand {
 }
 
 /// `status --json`: the station's counts plus a `sync` object (outbox depth, last success, last
-/// error) and `model_change` (re-embedding the catalog for a new model; null when none ever ran).
+/// error), `model_change` (re-embedding the catalog for a new model; null when none ever ran)
+/// and `daemon` (`running`, and the `pid` the lock file names, null when stopped).
 struct StatusWithSync: Encodable {
     let station: StationStatus
     let sync: SyncStatus
     let modelChange: CatalogStore.ModelChange?
+    let daemon: StateDirectoryLock.Holder
 
-    enum Key: String, CodingKey { case sync, modelChange = "model_change" }
+    enum Key: String, CodingKey { case sync, modelChange = "model_change", daemon }
+
+    struct Daemon: Encodable {
+        let running: Bool
+        let pid: Int32?
+
+        enum CodingKeys: String, CodingKey { case running, pid }
+
+        /// `pid` is written as null when there is none, not left out.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(running, forKey: .running)
+            try c.encode(pid, forKey: .pid)
+        }
+    }
 
     func encode(to encoder: any Encoder) throws {
         try station.encode(to: encoder)
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(sync, forKey: .sync)
         try c.encode(modelChange, forKey: .modelChange)
+        switch daemon {
+        case .none: try c.encode(Daemon(running: false, pid: nil), forKey: .daemon)
+        case .daemon(let pid): try c.encode(Daemon(running: true, pid: pid), forKey: .daemon)
+        }
     }
 }

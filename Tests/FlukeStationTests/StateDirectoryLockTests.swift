@@ -5,15 +5,24 @@ import XCTest
 /// One daemon per state directory: a second one is refused with the first one's pid, a killed
 /// one never blocks the next start, and `catalog prune --vacuum` waits for a stopped daemon.
 final class StateDirectoryLockTests: XCTestCase {
+    func daemonInStatus(_ station: TempStation) throws -> NSDictionary {
+        let r = try runFlukeWatch(["status", "--json", "--state-dir", station.state])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        return try XCTUnwrap(json["daemon"] as? NSDictionary, r.stdout)
+    }
+
     func testTheLockIsExclusiveAndReleasedOnRequest() throws {
         let station = try TempStation("lock-unit")
         try FileManager.default.createDirectory(atPath: station.state, withIntermediateDirectories: true)
         let first = try StateDirectoryLock.acquire(stateDirectory: station.state)
-        XCTAssertThrowsError(try StateDirectoryLock.acquire(stateDirectory: station.state)) { error in
+        XCTAssertEqual(StateDirectoryLock.holder(stateDirectory: station.state), .daemon(pid: getpid()))
+        XCTAssertThrowsError(try StateDirectoryLock.acquire(stateDirectory: station.state, patience: 0.2)) { error in
             XCTAssertEqual(error as? StateDirectoryLockError, .held(stateDirectory: station.state, pid: getpid()))
         }
         first.release()
         first.release()
+        XCTAssertEqual(StateDirectoryLock.holder(stateDirectory: station.state), .none)
         let second = try StateDirectoryLock.acquire(stateDirectory: station.state)
         second.release()
     }
@@ -33,6 +42,8 @@ final class StateDirectoryLockTests: XCTestCase {
                       second.logTail())
         XCTAssertTrue(first.process.isRunning, "the refused daemon leaves the running one alone")
 
+        XCTAssertEqual(try daemonInStatus(station), ["running": true, "pid": Int(first.pid)] as NSDictionary)
+
         let vacuum = try runFlukeWatch(["catalog", "prune", "--vacuum", "--state-dir", station.state])
         XCTAssertNotEqual(vacuum.status, 0)
         XCTAssertTrue(vacuum.stderr.contains("(pid \(first.pid))") && vacuum.stderr.contains("--vacuum needs it stopped"), vacuum.stderr)
@@ -40,6 +51,8 @@ final class StateDirectoryLockTests: XCTestCase {
 
         // SIGKILL leaves the lock file with a dead pid in it; the kernel has dropped the lock.
         first.kill9()
+        XCTAssertEqual(try daemonInStatus(station), ["running": false, "pid": NSNull()] as NSDictionary,
+                       "the file still names the dead pid; status reads the lock, not the file")
         let third = try DaemonProcess(arguments: args, logPath: station.root.appendingPathComponent("third.log").path)
         defer { if third.process.isRunning { third.kill9() } }
         waitUntil(timeout: 30, "the restarted daemon ready") { third.logTail(100).contains("station ready") }

@@ -19,12 +19,19 @@ public final class StateDirectoryLock: Sendable {
         (directory as NSString).appendingPathComponent("flukewatch.lock")
     }
 
-    /// Takes the lock without waiting, or says who holds it.
-    public static func acquire(stateDirectory: String) throws -> StateDirectoryLock {
+    /// Takes the lock, or says who holds it. It tries for up to `patience` seconds, so a
+    /// `status` probing the lock at that instant never makes a starting daemon give up.
+    public static func acquire(stateDirectory: String, patience: TimeInterval = 1) throws -> StateDirectoryLock {
         let path = path(inStateDirectory: stateDirectory)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateDirectoryLockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let deadline = Date().addingTimeInterval(patience)
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        while !locked, errno == EWOULDBLOCK, Date() < deadline {
+            usleep(50_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             let busy = errno == EWOULDBLOCK
             let reason = String(cString: strerror(errno))
             let holder = busy ? Self.pid(in: fd) : nil
@@ -53,6 +60,22 @@ public final class StateDirectoryLock: Sendable {
     }
 
     deinit { release() }
+
+    /// Whether a daemon holds the directory now, for `status`.
+    public enum Holder: Equatable, Sendable {
+        case none
+        case daemon(pid: Int32?)
+    }
+
+    /// Looks without taking: a shared lock held for an instant (which `acquire`'s patience
+    /// covers), or none at all when no daemon ever ran here.
+    public static func holder(stateDirectory: String) -> Holder {
+        let fd = open(path(inStateDirectory: stateDirectory), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .none }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { return .none }  // closing drops it
+        return .daemon(pid: pid(in: fd))
+    }
 
     private static func pid(in fd: Int32) -> Int32? {
         var buffer = [CChar](repeating: 0, count: 32)
