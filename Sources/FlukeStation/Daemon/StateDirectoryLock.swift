@@ -26,14 +26,16 @@ public final class StateDirectoryLock: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateDirectoryLockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         let deadline = Date().addingTimeInterval(patience)
-        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
-        while !locked, errno == EWOULDBLOCK, Date() < deadline {
+        // errno is read right after each attempt: later calls may overwrite it.
+        func attempt() -> Int32 { flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno }
+        var failure = attempt()
+        while failure == EWOULDBLOCK, Date() < deadline {
             usleep(50_000)
-            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+            failure = attempt()
         }
-        guard locked else {
-            let busy = errno == EWOULDBLOCK
-            let reason = String(cString: strerror(errno))
+        guard failure == 0 else {
+            let busy = failure == EWOULDBLOCK
+            let reason = String(cString: strerror(failure))
             let holder = busy ? Self.pid(in: fd) : nil
             close(fd)
             throw busy ? StateDirectoryLockError.held(stateDirectory: stateDirectory, pid: holder)
