@@ -24,6 +24,8 @@ extension CatalogStore {
 
         /// The fit goes too when every embedding of the version goes.
         public var fitIsRemovable: Bool { fitted && removable == embeddings }
+        /// What pruning this version frees: its removable vectors, and its fit when that goes too.
+        public var prunableBytes: Int { removableBytes + (fitIsRemovable ? fitBytes : 0) }
 
         enum CodingKeys: String, CodingKey {
             case embeddings, removable, fitted

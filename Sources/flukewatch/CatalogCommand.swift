@@ -101,7 +101,7 @@ struct CatalogStatsCommand: ParsableCommand {
         if let s = stats.simulatedMAP5 { print(String(format: "simulated    MAP@5 %.3f on the catalog's own photos", s)) }
         let others = stats.otherVersions
         if !others.isEmpty {
-            let bytes = others.reduce(0) { $0 + $1.removableBytes + ($1.fitIsRemovable ? $1.fitBytes : 0) }
+            let bytes = others.reduce(0) { $0 + $1.prunableBytes }
             print("other models \(others.count) version(s) not in use hold \(others.reduce(0) { $0 + $1.embeddings }) embedding(s) and "
                   + "\(others.filter(\.fitted).count) fit(s); `flukewatch catalog prune` frees \(CatalogPruneCommand.megabytes(bytes))")
         }

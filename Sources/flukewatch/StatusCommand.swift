@@ -56,28 +56,11 @@ struct StatusWithSync: Encodable {
 
     enum Key: String, CodingKey { case sync, modelChange = "model_change", daemon }
 
-    struct Daemon: Encodable {
-        let running: Bool
-        let pid: Int32?
-
-        enum CodingKeys: String, CodingKey { case running, pid }
-
-        /// `pid` is written as null when there is none, not left out.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(running, forKey: .running)
-            try c.encode(pid, forKey: .pid)
-        }
-    }
-
     func encode(to encoder: any Encoder) throws {
         try station.encode(to: encoder)
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(sync, forKey: .sync)
         try c.encode(modelChange, forKey: .modelChange)
-        switch daemon {
-        case .none: try c.encode(Daemon(running: false, pid: nil), forKey: .daemon)
-        case .daemon(let pid): try c.encode(Daemon(running: true, pid: pid), forKey: .daemon)
-        }
+        try c.encode(daemon, forKey: .daemon)
     }
 }

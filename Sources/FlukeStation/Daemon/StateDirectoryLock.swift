@@ -11,7 +11,6 @@ import Glibc
 /// the process dies, even by SIGKILL or a power cut, so a stale file never blocks a restart.
 /// The file holds the holder's pid, for the message the next one prints.
 public final class StateDirectoryLock: Sendable {
-    public let path: String
     /// The open descriptor holding the lock; nil once released.
     private let descriptor: Mutex<Int32?>
 
@@ -44,11 +43,10 @@ public final class StateDirectoryLock: Sendable {
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
-        return StateDirectoryLock(path: path, descriptor: fd)
+        return StateDirectoryLock(descriptor: fd)
     }
 
-    private init(path: String, descriptor: Int32) {
-        self.path = path
+    private init(descriptor: Int32) {
         self.descriptor = Mutex(descriptor)
     }
 
@@ -63,10 +61,20 @@ public final class StateDirectoryLock: Sendable {
 
     deinit { release() }
 
-    /// Whether a daemon holds the directory now, for `status`.
-    public enum Holder: Equatable, Sendable {
+    /// Whether a daemon holds the directory now, for `status`. In JSON (`status --json`'s
+    /// `daemon`): `{"running": true, "pid": 1234}`, `pid` null rather than left out when unknown.
+    public enum Holder: Equatable, Sendable, Encodable {
         case none
         case daemon(pid: Int32?)
+
+        enum CodingKeys: String, CodingKey { case running, pid }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            let pid: Int32? = if case .daemon(let pid) = self { pid } else { nil }
+            try c.encode(self != .none, forKey: .running)
+            try c.encode(pid, forKey: .pid)
+        }
     }
 
     /// Looks without taking: a shared lock held for an instant (which `acquire`'s patience

@@ -63,14 +63,15 @@ extension Evaluator {
     /// `station`: the station's trial as the daemon runs it; `fast`: the one-run recipe's, gated alike.
     func fastFirstRows(station: Trial, fast: Trial, usable: [Bool]?) -> [FastFirstRow] {
         let views = Double(settings.recipe.extraViews.count)
+        let queries = station.truths.count
+        let isKnown = station.truths.map { $0 != .new }
+        let knownQueries = isKnown.filter { $0 }.count
         return Self.fastFirstMargins.map { margins in
             let taken = fast.truths.indices.filter {
                 Self.fastAnswerStands(fast.rankings[$0], policy: fast.policy, match: margins.match, new: margins.new)
             }
-            let queries = station.truths.count
-            let known = station.truths.indices.filter { station.truths[$0] != .new }
             return FastFirstRow(matchMargin: margins.match, newMargin: margins.new, oneRunQueries: taken.count, queries: queries,
-                                oneRunKnownQueries: taken.filter { station.truths[$0] != .new }.count, knownQueries: known.count,
+                                oneRunKnownQueries: taken.filter { isKnown[$0] }.count, knownQueries: knownQueries,
                                 meanRuns: 1 + views * Double(queries - taken.count) / Double(max(queries, 1)),
                                 metrics: station.answering(taken, from: fast).metrics(usable: usable))
         }
