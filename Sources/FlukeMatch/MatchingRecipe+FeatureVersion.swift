@@ -8,7 +8,8 @@ extension MatchingRecipe {
     /// What stored feature vectors made with this recipe are tagged with beside the model version.
     /// Vectors pooled on another grid, or averaged over other views, are another feature space
     /// (another length, or other values), so a station that changes either re-embeds its catalog
-    /// as for a new model; so are vectors averaged with other map zooms. Empty for the crop alone
+    /// as for a new model; so are vectors averaged with other map zooms, or with views made at an
+    /// inner map instead of the image (`@` and the tensor's name). Empty for the crop alone
     /// on the historical 7×7 grid.
     public var featureVersionSuffix: String { gridSuffix + viewsSuffix + mapZoomSuffix }
 
@@ -30,6 +31,7 @@ extension MatchingRecipe {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
         let hex = String(hash, radix: 16)
-        return "+views\(extraViews.count + 1)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+        let at = viewsAt.map { "@\($0)" } ?? ""
+        return "+views\(extraViews.count + 1)-\(String(repeating: "0", count: 8 - hex.count))\(hex)\(at)"
     }
 }

@@ -22,9 +22,14 @@ public struct MatchingRecipe: Sendable, Hashable, Codable {
     /// Each look's pooled map (the crop's and every view's) is also averaged in magnified by these
     /// factors (`MapZoom`), at no network cost; nil: none. (Absent from recipes stored before.)
     public var mapZooms: [Double]?
+    /// Where the views are made: nil, the image (each view a whole network run); else an inner
+    /// tensor of the network (`b2_out`) whose map is turned and zoomed instead, so each view
+    /// runs only the blocks after it (`MapView`). (Absent from recipes stored before.)
+    public var viewsAt: String?
 
     public init(layer: String, grid: Int?, projection: Projection.Parameters?, aggregation: Gallery.Aggregation,
-                verification: VerificationParameters? = nil, views: [ViewTransform]? = nil, mapZooms: [Double]? = nil) {
+                verification: VerificationParameters? = nil, views: [ViewTransform]? = nil, mapZooms: [Double]? = nil,
+                viewsAt: String? = nil) {
         self.layer = layer
         self.grid = grid
         self.projection = projection
@@ -32,6 +37,7 @@ public struct MatchingRecipe: Sendable, Hashable, Codable {
         self.verification = verification
         self.views = views
         self.mapZooms = mapZooms
+        self.viewsAt = viewsAt
     }
 
     public static let recommended = MatchingRecipe(

@@ -48,6 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
+    @Option(name: .customLong("views-at"), help: ArgumentHelp("Make the four views at this inner map of the network (b2_out: the stride-4 map) instead of on the image, each running only the blocks after it, as a station with [identification] views_at does.", valueName: "TENSOR"))
+    var viewsAt: String?
+
     @Flag(name: .customLong("fast-first"), help: "Also read each query answered from one network run where that answer is beyond doubt, the four views run only for the rest, at several margins.")
     var fastFirst = false
 
@@ -76,6 +79,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
         settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
+        if let viewsAt { settings.recipe.viewsAt = viewsAt }
         if noVerify { settings.recipe.verification = nil }
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil

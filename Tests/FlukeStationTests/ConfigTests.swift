@@ -1,4 +1,5 @@
 import FlukeCore
+import FlukeMatch
 @testable import FlukeStation
 import XCTest
 
@@ -24,6 +25,7 @@ final class ConfigTests: XCTestCase {
             max_clipped = 0.1
             verify_every_photo = true
             fast_embedding = true
+            views_at = "b2_out"
             """, file: "/etc/flukewatch/flukewatch.toml")
         XCTAssertEqual(config.encounterGap, 30)
         XCTAssertTrue(config.verifyEveryPhoto)
@@ -31,6 +33,13 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(config.fastEmbedding)
         XCTAssertEqual(config.recipe, .fastStation)
         XCTAssertEqual(StationConfig().recipe, .station, "by default every photo is embedded from five looks")
+        XCTAssertEqual(config.viewsAt, "b2_out")
+        XCTAssertNil(StationConfig().viewsAt, "by default the views are made on the image")
+        var inner = StationConfig()
+        inner.viewsAt = "s8_c40"
+        XCTAssertEqual(inner.recipe.viewsAt, "s8_c40")
+        XCTAssertEqual(inner.recipe.views, MatchingRecipe.station.views)
+        XCTAssertNil(try ConfigLoader.parse("[identification]\nviews_at = \"image\"\n", file: "f.toml").viewsAt)
         XCTAssertEqual(config.usefulness, PhotoUsefulness.Limits(minimumRegionWidth: 200, minimumSharpness: 55.5, maximumClipped: 0.1))
         XCTAssertEqual(StationConfig().encounterGap, 60)
         XCTAssertEqual(StationConfig().usefulness, .standard)
@@ -38,7 +47,9 @@ final class ConfigTests: XCTestCase {
                                   ("max_clipped = 1.5", "max_clipped", "expected a fraction from 0 to 1"),
                                   ("min_sharpness = -3", "min_sharpness", "variance of the Laplacian"),
                                   ("verify_every_photo = 1", "verify_every_photo", "expected true or false"),
-                                  ("fast_embedding = \"yes\"", "fast_embedding", "expected true or false")] {
+                                  ("fast_embedding = \"yes\"", "fast_embedding", "expected true or false"),
+                                  ("views_at = \"b7_out\"", "views_at", "expected one of \"image\", \"b2_out\", \"s8_c40\""),
+                                  ("views_at = 2", "views_at", "expected a quoted string")] {
             let e = try XCTUnwrap(error("[identification]\n\(line)\n"), line)
             XCTAssertEqual(e.line, 2, line)
             XCTAssertTrue("\(e)".contains("identification.\(key)") && "\(e)".contains(says), "\(e)")

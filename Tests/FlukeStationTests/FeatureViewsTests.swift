@@ -95,4 +95,35 @@ final class FeatureViewsTests: XCTestCase {
         XCTAssertEqual(fast.featureVersion, package.version + "+grid\(MatchingRecipe.stationGrid)+mapzoom1.18_1.35")
         XCTAssertNotEqual(fast.featureVersion, both.featureVersion, "another feature space: a switch re-embeds the catalog")
     }
+
+    /// Views made at an inner map (`views_at`): a view that neither turns nor zooms is the crop's
+    /// own look again, so the vector is the crop alone's; the station's four views made there are
+    /// looks at the same fluke, another vector than the image views', under their own version.
+    func testViewsMadeAtAnInnerMap() throws {
+        let package = try ModelPackage(directory: Self.models)
+        let image = try PhotoDecoder.decode(try FixturePhoto(width: 640, height: 480, individualSeed: 7, sceneSeed: 5).jpegBytes())
+        var unturned = MatchingRecipe.fastStation
+        unturned.views = [ViewTransform(degrees: 0, zoom: 1)]
+        let same = try FeatureExtractor(package: package, recipe: unturned.viewsMade(at: "b2_out"), also: [.fastStation])
+        let v = try same.extract(from: image, crop: .fluke).vectors
+        XCTAssertEqual(v[0].count, v[1].count)
+        for i in stride(from: 0, to: v[0].count, by: 53) { XCTAssertEqual(v[0][i], v[1][i], accuracy: 1e-6) }
+
+        for at in MatchingRecipe.innerViewTensors {
+            let inner = MatchingRecipe.station.viewsMade(at: at)
+            let extractor = try FeatureExtractor(package: package, recipe: inner, also: [.station, .fastStation])
+            let e = try extractor.extract(from: image, crop: .fluke).vectors
+            XCTAssertEqual(norm(e[0]), 1, accuracy: 1e-4)
+            XCTAssertGreaterThan(cosine(e[0], e[1]), 0.9, "views made at \(at) are looks at the same fluke as the image views")
+            XCTAssertLessThan(cosine(e[0], e[1]), 0.9999, "but not the same looks")
+            XCTAssertNotEqual(e[0], e[2], "and they add something to the crop alone")
+            XCTAssertEqual(extractor.featureVersion,
+                           package.featureVersion(.station).replacingOccurrences(of: "+mapzoom", with: "@\(at)+mapzoom"),
+                           "another feature space: switching views_at re-embeds the catalog")
+            XCTAssertEqual(try FeatureExtractor(package: package, recipe: inner).extract(from: image, crop: .fluke).vectors[0], e[0])
+        }
+        XCTAssertEqual(MatchingRecipe.station.viewsMade(at: "b2_out").withoutViews, .fastStation)
+        XCTAssertEqual(MatchingRecipe.station.viewsMade(at: "s8_c40").embeddingWork, "1 network run a photo and 4 views made at its s8_c40 map")
+        XCTAssertThrowsError(try FeatureExtractor(package: package, recipe: MatchingRecipe.station.viewsMade(at: "b99_out")))
+    }
 }

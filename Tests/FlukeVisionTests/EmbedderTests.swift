@@ -97,3 +97,36 @@ final class EmbedderTests: XCTestCase {
         }
     }
 }
+
+/// A runtime made from an inner tensor runs only the blocks after it: fed the image run's own
+/// map of that tensor, it gives back exactly the whole run's output (the map is quantized again
+/// with the tensor's own parameters, so every int8 value is the same).
+final class InnerEmbedderTests: XCTestCase {
+    func testTheBlocksAfterAnInnerMapFinishTheWholeRunExactly() throws {
+        let package = try ModelPackage(directory: EmbedderTests.models)
+        let images = try (1...3).map { seed in
+            try SyntheticScene.render(width: 448, height: 336, individualSeed: UInt64(seed), sceneSeed: UInt64(200 + seed))
+                .image.resizedRGB(width: 224, height: 224)
+        }
+        for at in ["b2_out", "s8_c40"] {
+            let head = try Embedder(package: package, outputs: ["s16_c80", at])
+            let tail = try Embedder(package: package, outputs: ["s16_c80"], from: at)
+            XCTAssertEqual(tail.input, at)
+            let shape = try XCTUnwrap(package.outputShape(at))
+            for rgb in images {
+                let whole = try head.run(rgb: rgb)
+                XCTAssertEqual(whole[1].count, shape.height * shape.width * shape.channels)
+                XCTAssertEqual(try tail.run(map: whole[1])[0], whole[0], "blocks after \(at)")
+            }
+            let fp32Head = try Embedder(package: package, outputs: ["s16_c80", at], precision: .fp32)
+            let fp32Tail = try Embedder(package: package, outputs: ["s16_c80"], from: at, precision: .fp32)
+            let whole = try fp32Head.run(rgb: images[0])
+            let finished = try fp32Tail.run(map: whole[1])[0]
+            for i in stride(from: 0, to: finished.count, by: 37) { XCTAssertEqual(finished[i], whole[0][i], accuracy: 1e-4) }
+        }
+        XCTAssertThrowsError(try Embedder(package: package, outputs: ["s16_c80"], from: "b99_out")) { error in
+            XCTAssertTrue("\(error)".contains("no inner tensor b99_out"), "\(error)")
+        }
+        XCTAssertThrowsError(try Embedder(package: package, outputs: ["s8_c40"], from: "s16_c80"), "an output before the start")
+    }
+}

@@ -55,6 +55,11 @@ public struct StationConfig: Sendable, Equatable {
     /// accuracy (`MatchingRecipe.fastStation`). Another feature space: switching it re-embeds the
     /// catalog in the background, as a new model does.
     public var fastEmbedding = false
+    /// Where the four views are made (`[identification] views_at`): nil, the image (four more
+    /// whole network runs); else an inner map of the network (`MatchingRecipe.innerViewTensors`)
+    /// turned and zoomed, each view running only the blocks after it. Another feature space, as
+    /// above. Ignored with `fast_embedding`, which makes no views.
+    public var viewsAt: String?
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?
     public var thresholdMatch: Double?

@@ -59,7 +59,7 @@ public final class PipelineService: Service, @unchecked Sendable {
                                                 database: database, config: config)
             try service.refreshIfChanged()
             if let index = service.current {
-                logger.notice("identification on: model \(service.featureVersion) (\(service.recipe.extraViews.count + 1) network run(s) a photo\(config.fastEmbedding ? ", fast_embedding" : "")), catalog of \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals, thresholds new < \(String(format: "%.3f", index.policy.newThreshold)), match ≥ \(String(format: "%.3f", index.policy.matchThreshold))")
+                logger.notice("identification on: model \(service.featureVersion) (\(service.recipe.embeddingWork)\(config.fastEmbedding ? ", fast_embedding" : "")), catalog of \(index.fitted.catalogPhotos) photos of \(index.fitted.individuals) individuals, thresholds new < \(String(format: "%.3f", index.policy.newThreshold)), match ≥ \(String(format: "%.3f", index.policy.matchThreshold))")
             } else {
                 logger.notice("identification waits for a catalog (model \(service.featureVersion)): import one with `flukewatch catalog import CSV`; sightings are logged as awaiting identification meanwhile")
             }

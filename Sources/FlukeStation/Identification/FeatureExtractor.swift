@@ -40,15 +40,50 @@ public final class FeatureExtractor {
         self.recipe = recipe
         self.recipes = recipes
         self.layerOf = layerOf
-        self.embedder = try Embedder(package: package, outputs: layers, precision: precision)
-        var views: [ViewTransform] = []
-        for r in recipes { for v in r.extraViews where !views.contains(v) { views.append(v) } }
-        self.views = views
+        var looks: [Look] = []
+        for r in recipes {
+            for v in r.extraViews where !looks.contains(Look(view: v, at: r.viewsAt)) { looks.append(Look(view: v, at: r.viewsAt)) }
+        }
+        // The image's run also hands back each inner map views are made at; a runtime of the
+        // blocks after it turns each view of that map into the recipes' layers.
+        var headOutputs = layers
+        var inner: [String: InnerViews] = [:]
+        for at in Set(looks.compactMap(\.at)).sorted() {
+            guard let shape = package.outputShape(at) else {
+                throw IdentificationError.recipe("the model has no inner map \(at) to make views at")
+            }
+            headOutputs.append(at)
+            var views: [ViewTransform: MapView] = [:]
+            for look in looks where look.at == at {
+                views[look.view] = MapView(view: look.view, height: shape.height, width: shape.width, channels: shape.channels)
+            }
+            inner[at] = InnerViews(blocksAfter: try Embedder(package: package, outputs: layers, from: at, precision: precision),
+                                   headOutput: headOutputs.count - 1, views: views)
+        }
+        self.embedder = try Embedder(package: package, outputs: headOutputs, precision: precision)
+        self.looks = looks
+        self.inner = inner
         self.mapZooms = recipes.map { r in r.extraMapZooms.map { MapZoom(factor: $0, grid: r.grid ?? 1) } }
     }
 
-    /// Every extra view any recipe asks for, each run through the network once.
-    private let views: [ViewTransform]
+    /// One extra look a recipe asks for: a view, and where it is made (nil: the image).
+    private struct Look: Hashable {
+        let view: ViewTransform
+        let at: String?
+    }
+
+    /// Views made at one inner map: the runtime from that map on, which of the image run's
+    /// outputs holds the map, and each view's resampling of it.
+    private struct InnerViews {
+        let blocksAfter: Embedder
+        let headOutput: Int
+        let views: [ViewTransform: MapView]
+    }
+
+    /// Every extra look any recipe asks for, each run once: a whole network run for a view of the
+    /// image, the blocks after an inner map for a view of that map.
+    private let looks: [Look]
+    private let inner: [String: InnerViews]
     /// Per recipe, the zooms each of its looks' pooled maps is also averaged in with.
     private let mapZooms: [[MapZoom]]
 
@@ -99,9 +134,15 @@ public final class FeatureExtractor {
         if !averaged.isEmpty {
             // Every look's pooled vector (and its map zooms), each L2-normalised, summed with the crop's own.
             var sums: [[Float]?] = recipes.indices.map { averaged.contains($0) ? lookSum(vectors[$0], recipe: $0) : nil }
-            for view in views {
-                let seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
-                for i in recipes.indices where recipes[i].extraViews.contains(view) {
+            for look in looks {
+                let seen: [[Float]]
+                if let at = look.at, let made = inner[at], let view = made.views[look.view] {
+                    seen = try made.blocksAfter.run(map: view.apply(maps[made.headOutput]))
+                } else {
+                    let view = look.view
+                    seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
+                }
+                for i in recipes.indices where recipes[i].viewsAt == look.at && recipes[i].extraViews.contains(look.view) {
                     let v = lookSum(try pooled(seen, recipe: i), recipe: i)
                     for j in v.indices { sums[i]![j] += v[j] }
                 }

@@ -45,6 +45,7 @@ extension MatchingRecipe {
     public var withoutViews: MatchingRecipe {
         var recipe = self
         recipe.views = nil
+        recipe.viewsAt = nil
         return recipe
     }
 
@@ -53,6 +54,27 @@ extension MatchingRecipe {
     /// 0.590 → 0.628 and the station's 0.620 → 0.645; fine-tuned trunks gain about +0.02
     /// (tools/research/README.md, "Five views for the price of fewer").
     public static let stationMapZooms = [1.18, 1.35]
+
+    /// The inner maps the station's views can be made at instead of the image (`viewsAt`,
+    /// `[identification] views_at`), each measured on the right whales (tools/research/README.md,
+    /// "Views made inside the network"): `b2_out`, block 2's stride-4 map (56×56×24), after
+    /// which a view runs blocks 3–7; `s8_c40`, block 4's stride-8 map (28×28×40), after which
+    /// it runs blocks 5–7.
+    public static let innerViewTensors = ["b2_out", "s8_c40"]
+
+    /// What embedding a photo costs, in the daemon's start line's words.
+    public var embeddingWork: String {
+        guard !extraViews.isEmpty else { return "1 network run a photo" }
+        guard let viewsAt else { return "\(extraViews.count + 1) network runs a photo" }
+        return "1 network run a photo and \(extraViews.count) views made at its \(viewsAt) map"
+    }
+
+    /// This recipe with its views made at `tensor` (nil: on the image).
+    public func viewsMade(at tensor: String?) -> MatchingRecipe {
+        var recipe = self
+        recipe.viewsAt = tensor
+        return recipe
+    }
 
     /// The `s16_c80` map's own resolution: every position kept.
     public static let stationGrid = 14
@@ -97,5 +119,5 @@ extension StationConfig {
 
     /// The recipe this station embeds and identifies with: the station's, or its one-run form
     /// when `fast_embedding` is set.
-    public var recipe: MatchingRecipe { fastEmbedding ? .fastStation : .station }
+    public var recipe: MatchingRecipe { fastEmbedding ? .fastStation : MatchingRecipe.station.viewsMade(at: viewsAt) }
 }

@@ -2,7 +2,9 @@ import CFlukeEmbed
 import Foundation
 
 /// Runs the embedding network on one 224×224 image at a time, on the calling thread, with
-/// XNNPACK (int8 by default). Not thread-safe: each worker owns one Embedder.
+/// XNNPACK (int8 by default); or, made `from` an inner tensor, only the blocks after it, on a map
+/// the caller gives (views made at a middle map: `FeatureExtractor`). Not thread-safe: each
+/// worker owns one Embedder.
 public final class Embedder {
     public enum Precision: Sendable {
         /// qs8 activations, per-channel int8 weights: what a board runs.
@@ -17,26 +19,38 @@ public final class Embedder {
 
     public let package: ModelPackage
     public let outputs: [String]
+    /// The tensor the runtime starts from: nil for the image, else a named inner tensor.
+    public let input: String?
     private let model: OpaquePointer
     /// Output buffers owned by this embedder (the C runtime writes into them on each run).
     private let buffers: [UnsafeMutableBufferPointer<Float>]
 
-    /// `outputs`: the feature maps wanted, e.g. ["s16_c80"]; the network stops as early as they allow.
-    public init(package: ModelPackage, outputs: [String], precision: Precision = .int8) throws {
+    /// `outputs`: the feature maps wanted, e.g. ["s16_c80"], by output or tensor name; the network
+    /// stops as early as they allow. `input`: a tensor name to start from instead of the image
+    /// (only the layers after the one that writes it are built; `run(map:)` feeds it).
+    public init(package: ModelPackage, outputs: [String], from input: String? = nil, precision: Precision = .int8) throws {
         self.package = package
         self.outputs = outputs
+        self.input = input
         let manifest = package.manifest
         var ids: [UInt32] = []
         for name in outputs {
-            guard let id = manifest.outputs[name] else {
+            guard let id = package.tensorID(name) else {
                 throw EmbedError(description: "the model has no output \(name) (it has \(package.outputNames.joined(separator: ", ")))")
             }
             ids.append(UInt32(id))
         }
+        var start: Int?
+        if let input {
+            guard let id = package.tensorID(input), id != manifest.input.tensor else {
+                throw EmbedError(description: "the model has no inner tensor \(input) to start from")
+            }
+            start = id
+        }
         var created: OpaquePointer?
         var error = fw_embed_error()
         let status = try package.weights.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> fw_embed_status in
-            try Self.withDescription(manifest, raw) { desc in
+            try Self.withDescription(manifest, raw, startingAt: start) { desc in
                 withUnsafePointer(to: desc) { d in
                     fw_embed_create(d, ids, ids.count, precision == .int8 ? FW_EMBED_INT8 : FW_EMBED_FP32, 1, &created, &error)
                 }
@@ -69,6 +83,20 @@ public final class Embedder {
         return buffers.map { Array($0) }
     }
 
+    /// Runs the blocks after `input` on its map (NHWC floats of that tensor's shape, in real
+    /// units: quantized on the way in as the network's own tensor is); returns each output.
+    public func run(map: [Float]) throws -> [[Float]] {
+        precondition(input != nil, "run(map:) needs an embedder made from an inner tensor")
+        precondition(map.count == fw_embed_input_size(model), "expected \(fw_embed_input_size(model)) values")
+        var error = fw_embed_error()
+        let pointers: [UnsafeMutablePointer<Float>?] = buffers.map(\.baseAddress)
+        let status = map.withUnsafeBufferPointer { input in
+            pointers.withUnsafeBufferPointer { p in fw_embed_run(model, input.baseAddress, p.baseAddress, &error) }
+        }
+        guard status == FW_EMBED_OK else { throw EmbedError(description: Self.message(error)) }
+        return buffers.map { Array($0) }
+    }
+
     static func message(_ error: fw_embed_error) -> String {
         var copy = error
         let text = withUnsafeBytes(of: &copy.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -76,8 +104,10 @@ public final class Embedder {
     }
 
     /// Builds the C description of the network with pointers into the weights file; valid only
-    /// inside `body` (the runtime copies what it keeps).
-    static func withDescription<R>(_ m: ModelManifest, _ weights: UnsafeRawBufferPointer,
+    /// inside `body` (the runtime copies what it keeps). `startingAt`: an inner tensor that
+    /// becomes the input; only the layers after its writer are described (EfficientNet's skips
+    /// stay inside a block, so none of those reads anything earlier).
+    static func withDescription<R>(_ m: ModelManifest, _ weights: UnsafeRawBufferPointer, startingAt start: Int? = nil,
                                    _ body: (fw_embed_model_desc) throws -> R) throws -> R {
         var names: [UnsafeMutablePointer<CChar>] = []
         defer { names.forEach { free($0) } }
@@ -99,7 +129,8 @@ public final class Embedder {
                             scale: t.scale, zero_point: t.zeroPoint)
         }
         var layers: [fw_embed_layer] = []
-        for l in m.layers {
+        let first = start.map { id in (m.layers.firstIndex { $0.output == id } ?? -1) + 1 } ?? 0
+        for l in m.layers[first...] {
             var c = fw_embed_layer()
             switch l.type {
             case "conv": c.op = FW_EMBED_OP_CONV
@@ -129,7 +160,7 @@ public final class Embedder {
             try layers.withUnsafeBufferPointer { l in
                 try body(fw_embed_model_desc(tensors: t.baseAddress, tensor_count: UInt32(t.count),
                                              layers: l.baseAddress, layer_count: UInt32(l.count),
-                                             input_tensor: UInt32(m.input.tensor)))
+                                             input_tensor: UInt32(start ?? m.input.tensor)))
             }
         }
     }

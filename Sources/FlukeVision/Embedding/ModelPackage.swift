@@ -65,10 +65,17 @@ public final class ModelPackage: Sendable {
     /// Names of the feature maps the network can return (`s16_c80`, `pooled`, …).
     public var outputNames: [String] { manifest.outputs.keys.sorted() }
 
-    /// Shape (H, W, C) of an output.
+    /// Shape (H, W, C) of an output, or of any other named tensor (`b2_out`).
     public func outputShape(_ name: String) -> (height: Int, width: Int, channels: Int)? {
-        guard let id = manifest.outputs[name], id < manifest.tensors.count else { return nil }
+        guard let id = tensorID(name) else { return nil }
         let s = manifest.tensors[id].shapeNHWC
         return s.count == 4 ? (s[1], s[2], s[3]) : nil
+    }
+
+    /// The id of a tensor by name: a declared output, else any tensor of the graph (a block's
+    /// output that views can be made at).
+    func tensorID(_ name: String) -> Int? {
+        if let id = manifest.outputs[name], id < manifest.tensors.count { return id }
+        return manifest.tensors.first { $0.name == name }?.id
     }
 }
