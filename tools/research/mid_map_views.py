@@ -133,6 +133,12 @@ IMAGE = [0, 1, 2, 3, 4]
 S8 = [0, 5, 6, 7, 8]
 S4 = [0, 9, 10, 11, 12]
 MIXED_S8 = [0, 1, 2, 7, 8]  # ±10° as image runs, ±20° made at s8
+TEN_S8_TWENTY_S4 = [0, 5, 6, 11, 12]
+TEN_S4_TWENTY_S8 = [0, 9, 10, 7, 8]
+BOTH = [0, 5, 6, 7, 8, 9, 10, 11, 12]
+# A view's cost in whole int8 runs, the turn of the map included (`flukewatch-bench photo`, "a view
+# made at an inner map", on a host where a run takes 4.5 ms): 0.84 ms at s8_c40, 2.15 ms at b2_out.
+S8_VIEW, S4_VIEW = 0.19, 0.48
 
 
 def zoomed(looks):
@@ -142,11 +148,14 @@ def zoomed(looks):
 CANDIDATES = {
     "five image views + zooms (the station)": (zoomed(IMAGE), 5),
     "the crop alone + zooms (fast_embedding)": (zoomed([0]), 1),
-    "crop + four views made at s8_c40 + zooms": (zoomed(S8), 1 + 4 * 0.27),
-    "crop + four views made at b2_out + zooms": (zoomed(S4), 1 + 4 * 0.52),
-    "crop + ±10° image, ±20° at s8_c40 + zooms": (zoomed(MIXED_S8), 3 + 2 * 0.27),
+    "crop + four views made at s8_c40 + zooms": (zoomed(S8), 1 + 4 * S8_VIEW),
+    "crop + four views made at b2_out + zooms": (zoomed(S4), 1 + 4 * S4_VIEW),
+    "crop + ±10° image, ±20° at s8_c40 + zooms": (zoomed(MIXED_S8), 3 + 2 * S8_VIEW),
     "five image views, no zooms": (IMAGE, 5),
-    "crop + four views made at s8_c40, no zooms": (S8, 1 + 4 * 0.27),
+    "crop + four views made at s8_c40, no zooms": (S8, 1 + 4 * S8_VIEW),
+    "crop + ±10° at s8_c40, ±20° at b2_out + zooms": (zoomed(TEN_S8_TWENTY_S4), 1 + 2 * S8_VIEW + 2 * S4_VIEW),
+    "crop + ±10° at b2_out, ±20° at s8_c40 + zooms": (zoomed(TEN_S4_TWENTY_S8), 1 + 2 * S8_VIEW + 2 * S4_VIEW),
+    "crop + four views at s8_c40 and four at b2_out + zooms": (zoomed(BOTH), 1 + 4 * S8_VIEW + 4 * S4_VIEW),
 }
 
 
@@ -170,18 +179,21 @@ def main():
     ap.add_argument("labels")
     ap.add_argument("--model", default=vw.MODEL)
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--only", nargs="*", help="candidate names to run (default: all; the station's always runs)")
     a = ap.parse_args()
+    candidates = {k: v for k, v in CANDIDATES.items()
+                  if not a.only or k in a.only or k == "five image views + zooms (the station)"}
     cache = os.path.join(fr.CACHE, "mid-views")
     os.makedirs(cache, exist_ok=True)
     rows = extract(a.model, a.labels, cache)
     _, labels = fr.read_labels(a.labels)
     lab = np.asarray(labels)
-    results = {name: [] for name in CANDIDATES}
+    results = {name: [] for name in candidates}
     for seed in a.seed:
         cat, qry, is_new = fr.split(labels, seed, 0.2, 2)
         known = np.asarray(qry)[~np.asarray(is_new)]
         truth = lab[known]
-        for name, (looks, _) in CANDIDATES.items():
+        for name, (looks, _) in candidates.items():
             g, q = embed(rows, looks, np.asarray(cat)), embed(rows, looks, known)
             proj = fr.fit_projection(g, lab[cat], **PROJECTION)
             s, names = fr.individual_scores(fr.apply_projection(proj, q), fr.apply_projection(proj, g),
@@ -195,7 +207,7 @@ def main():
     base = results["five image views + zooms (the station)"]
     n = sum(r[2] for r in base)
     b1, b5 = (sum(r[i] * r[2] for r in base) / n for i in (0, 1))
-    for name, (_, runs) in CANDIDATES.items():
+    for name, (_, runs) in candidates.items():
         r = results[name]
         t1, t5 = (sum(x[i] * x[2] for x in r) / n for i in (0, 1))
         print(f"{name:48s} ~runs {runs:4.2f}  top-1 {t1:.3f} ({t1 - b1:+.3f})  top-5 {t5:.3f} ({t5 - b5:+.3f})")

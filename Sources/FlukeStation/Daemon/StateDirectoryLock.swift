@@ -88,10 +88,10 @@ public final class StateDirectoryLock: Sendable {
     }
 
     private static func pid(in fd: Int32) -> Int32? {
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = pread(fd, &buffer, buffer.count - 1, 0)
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, buffer.count, 0)
         guard n > 0 else { return nil }
-        return Int32(String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 
