@@ -48,7 +48,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
-    @Option(name: .customLong("views-at"), help: ArgumentHelp("Make the four views at this inner map of the network (b2_out: the stride-4 map) instead of on the image, each running only the blocks after it, as a station with [identification] views_at does.", valueName: "TENSOR"))
+    @Option(name: .customLong("views-at"), help: ArgumentHelp("Where the four views are made: image (the default, four whole network runs), or an inner map of the network (b2_out, s8_c40) turned and zoomed, each view running only the blocks after it, as a station with [identification] views_at does.", valueName: "PLACE"))
     var viewsAt: String?
 
     @Flag(name: .customLong("fast-first"), help: "Also read each query answered from one network run where that answer is beyond doubt, the four views run only for the rest, at several margins.")
@@ -79,7 +79,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
         settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
-        if let viewsAt { settings.recipe.viewsAt = viewsAt }
+        if let viewsAt, viewsAt != "image" { settings.recipe.viewsAt = viewsAt }
         if noVerify { settings.recipe.verification = nil }
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil
@@ -109,6 +109,13 @@ struct EvaluateCommand: ParsableCommand {
     func validate() throws {
         if report != nil, seed.count > 1 {
             throw ValidationError("--report writes one split's report: give one --seed with it")
+        }
+        let places = ["image"] + MatchingRecipe.innerViewTensors
+        if let viewsAt, !places.contains(viewsAt) {
+            throw ValidationError("--views-at \(viewsAt): expected one of \(places.joined(separator: ", "))")
+        }
+        if viewsAt != nil, fastEmbedding || baseline {
+            throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
         }
     }
 
