@@ -189,25 +189,27 @@ func benchmarkPhotoToSighting(package: ModelPackage, work: URL, photo12: [UInt8]
 }
 
 /// The embedding as the station accounts it (`evaluate`'s embed_ms: the network runs, the views'
-/// warps, the pooling and the map zooms) for the five-look recipe and `fast_embedding`'s one run,
-/// interleaved round by round on the same fluke crop.
+/// warps, the pooling and the map zooms): the five looks on the image, the views made at each
+/// inner map `views_at` offers, and `fast_embedding`'s one run, interleaved round by round on the
+/// same fluke crop.
 func benchmarkEmbeddingAlone(package: ModelPackage, photo12: [UInt8]) throws {
     let quarter = try PhotoDecoder.decode(photo12, reduction: 4)
-    let five = try FeatureExtractor(package: package, recipe: .station, localFeatures: false)
-    let fast = try FeatureExtractor(package: package, recipe: .fastStation, localFeatures: false)
-    let inner = try FeatureExtractor(package: package, recipe: MatchingRecipe.station.viewsMade(at: "b2_out"), localFeatures: false)
-    var fiveMs: [Double] = [], fastMs: [Double] = [], innerMs: [Double] = []
+    let recipes: [(name: String, recipe: MatchingRecipe)] = [("five looks on the image (the default)", .station)]
+        + MatchingRecipe.innerViewTensors.map { ("views made at \($0)", MatchingRecipe.station.viewsMade(at: $0)) }
+        + [("fast_embedding, one run", .fastStation)]
+    let extractors = try recipes.map { try FeatureExtractor(package: package, recipe: $0.recipe, localFeatures: false) }
+    var ms = [[Double]](repeating: [], count: recipes.count)
     for _ in 0..<21 {
-        _ = try five.extract(from: quarter, crop: .fluke)
-        fiveMs.append(five.lastEmbedSeconds * 1000)
-        _ = try fast.extract(from: quarter, crop: .fluke)
-        fastMs.append(fast.lastEmbedSeconds * 1000)
-        _ = try inner.extract(from: quarter, crop: .fluke)
-        innerMs.append(inner.lastEmbedSeconds * 1000)
+        for (k, extractor) in extractors.enumerated() {
+            _ = try extractor.extract(from: quarter, crop: .fluke)
+            ms[k].append(extractor.lastEmbedSeconds * 1000)
+        }
     }
-    let (a, b, c) = (fiveMs.sorted()[10], fastMs.sorted()[10], innerMs.sorted()[10])
+    let medians = ms.map { $0.sorted()[10] }
     print("the embedding alone (network runs, warps, pooling, map zooms), one core, median of 21 interleaved rounds:")
-    print("  five looks on the image \(fmt(a, 2)) ms   views made at b2_out \(fmt(c, 2)) ms (\(fmt(c / a, 2))×)   fast_embedding, one run \(fmt(b, 2)) ms (\(fmt(b / a, 2))×)")
+    for (k, r) in recipes.enumerated() {
+        print("  \(r.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(fmt(medians[k], 2)) ms  (\(fmt(medians[k] / medians[0], 2))×)")
+    }
 }
 
 /// Median photo → sighting and processing-alone milliseconds over 15 copies of the photo (each
