@@ -27,7 +27,6 @@ import view_budget as vb
 import views as vw
 
 SPLITS = {"s8": ("s8_c40", 28), "s4": ("b2_out", 56)}
-PROJECTION = vb.PROJECTION
 
 
 def models(model, out_dir):
@@ -194,22 +193,13 @@ def main():
         known = np.asarray(qry)[~np.asarray(is_new)]
         truth = lab[known]
         for name, (looks, _) in candidates.items():
-            g, q = embed(rows, looks, np.asarray(cat)), embed(rows, looks, known)
-            proj = fr.fit_projection(g, lab[cat], **PROJECTION)
-            s, names = fr.individual_scores(fr.apply_projection(proj, q), fr.apply_projection(proj, g),
-                                            lab[cat], "max+centroid")
-            top = names[np.argsort(-s, axis=1, kind="stable")[:, :5]]
-            t1 = float(np.mean(top[:, 0] == truth))
-            t5 = float(np.mean([t in r for t, r in zip(truth, top)]))
+            t1, t5 = vb.rank_known(embed(rows, looks, np.asarray(cat)), embed(rows, looks, known), lab[cat], truth)
             results[name].append((t1, t5, len(truth)))
             print(f"  seed {seed}  {name:48s} top-1 {t1:.3f}  top-5 {t5:.3f}", flush=True)
     print("\nknown queries pooled over the seeds (global ranking, fp32, no verification):")
-    base = results["five image views + zooms (the station)"]
-    n = sum(r[2] for r in base)
-    b1, b5 = (sum(r[i] * r[2] for r in base) / n for i in (0, 1))
+    mean, (b1, b5) = vb.pooled(results, "five image views + zooms (the station)")
     for name, (_, runs) in candidates.items():
-        r = results[name]
-        t1, t5 = (sum(x[i] * x[2] for x in r) / n for i in (0, 1))
+        t1, t5 = mean[name]
         print(f"{name:48s} ~runs {runs:4.2f}  top-1 {t1:.3f} ({t1 - b1:+.3f})  top-5 {t5:.3f} ({t5 - b5:+.3f})")
 
 

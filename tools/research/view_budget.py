@@ -200,6 +200,23 @@ def embed(rows, keys, looks, which):
     return fr.l2n(x)
 
 
+def rank_known(g, q, catalog_labels, truth):
+    """Top-1 and top-5 of known queries `q` against catalog `g`: the station's projection fitted
+    on the catalog, individuals scored by max + centroid."""
+    proj = fr.fit_projection(g, catalog_labels, **PROJECTION)
+    s, names = fr.individual_scores(fr.apply_projection(proj, q), fr.apply_projection(proj, g),
+                                    catalog_labels, "max+centroid")
+    top = names[np.argsort(-s, axis=1, kind="stable")[:, :5]]
+    return float(np.mean(top[:, 0] == truth)), float(np.mean([t in r for t, r in zip(truth, top)]))
+
+
+def pooled(results, base):
+    """Per candidate, top-1 and top-5 over every (t1, t5, queries) result pooled, and the same for `base`."""
+    n = sum(r[2] for r in results[base])
+    mean = {name: tuple(sum(x[i] * x[2] for x in r) / n for i in (0, 1)) for name, r in results.items()}
+    return mean, mean[base]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("pairs", nargs="+", help="MODEL.onnx:LABELS.csv")
@@ -225,21 +242,13 @@ def main():
             for name, (catalog_looks, query_looks) in candidates.items():
                 g = embed(rows, keys, catalog_looks, np.asarray(cat))
                 q = embed(rows, keys, query_looks, known)
-                proj = fr.fit_projection(g, lab[cat], **PROJECTION)
-                s, names = fr.individual_scores(fr.apply_projection(proj, q), fr.apply_projection(proj, g),
-                                                lab[cat], "max+centroid")
-                top = names[np.argsort(-s, axis=1, kind="stable")[:, :5]]
-                t1 = float(np.mean(top[:, 0] == truth))
-                t5 = float(np.mean([t in r for t, r in zip(truth, top)]))
+                t1, t5 = rank_known(g, q, lab[cat], truth)
                 results[name].append((t1, t5, len(truth)))
                 print(f"  seed {seed}  {name:58s} top-1 {t1:.3f}  top-5 {t5:.3f}", flush=True)
     print("\nknown queries pooled over every pair and seed (global ranking, fp32, no verification):")
-    base = results["five views both sides (the station)"]
-    n = sum(r[2] for r in base)
-    b1, b5 = (sum(r[i] * r[2] for r in base) / n for i in (0, 1))
+    mean, (b1, b5) = pooled(results, "five views both sides (the station)")
     for name, (catalog_looks, query_looks) in candidates.items():
-        r = results[name]
-        t1, t5 = (sum(x[i] * x[2] for x in r) / n for i in (0, 1))
+        t1, t5 = mean[name]
         print(f"{name:58s} query runs {cost(query_looks):4.2f}  top-1 {t1:.3f} ({t1 - b1:+.3f})  "
               f"top-5 {t5:.3f} ({t5 - b5:+.3f})")
 
