@@ -73,14 +73,11 @@ public final class Embedder {
     /// Runs the network on packed 8-bit RGB pixels (224×224×3); returns each requested output,
     /// NHWC floats, in the order asked for.
     public func run(rgb: [UInt8]) throws -> [[Float]] {
+        precondition(input == nil, "run(rgb:) needs an embedder that starts from the image")
         precondition(rgb.count == fw_embed_input_size(model), "expected \(fw_embed_input_size(model)) RGB bytes")
-        var error = fw_embed_error()
-        let pointers: [UnsafeMutablePointer<Float>?] = buffers.map(\.baseAddress)
-        let status = rgb.withUnsafeBufferPointer { input in
-            pointers.withUnsafeBufferPointer { p in fw_embed_run_rgb8(model, input.baseAddress, p.baseAddress, &error) }
+        return try invoke { model, outputs, error in
+            rgb.withUnsafeBufferPointer { fw_embed_run_rgb8(model, $0.baseAddress, outputs, error) }
         }
-        guard status == FW_EMBED_OK else { throw EmbedError(description: Self.message(error)) }
-        return buffers.map { Array($0) }
     }
 
     /// Runs the blocks after `input` on its map (NHWC floats of that tensor's shape, in real
@@ -88,11 +85,17 @@ public final class Embedder {
     public func run(map: [Float]) throws -> [[Float]] {
         precondition(input != nil, "run(map:) needs an embedder made from an inner tensor")
         precondition(map.count == fw_embed_input_size(model), "expected \(fw_embed_input_size(model)) values")
+        return try invoke { model, outputs, error in
+            map.withUnsafeBufferPointer { fw_embed_run(model, $0.baseAddress, outputs, error) }
+        }
+    }
+
+    /// One run of the runtime by `call` (given the model, the output pointers and the error to
+    /// fill), then a copy of every output buffer.
+    private func invoke(_ call: (OpaquePointer, UnsafePointer<UnsafeMutablePointer<Float>?>?, UnsafeMutablePointer<fw_embed_error>) -> fw_embed_status) throws -> [[Float]] {
         var error = fw_embed_error()
         let pointers: [UnsafeMutablePointer<Float>?] = buffers.map(\.baseAddress)
-        let status = map.withUnsafeBufferPointer { input in
-            pointers.withUnsafeBufferPointer { p in fw_embed_run(model, input.baseAddress, p.baseAddress, &error) }
-        }
+        let status = pointers.withUnsafeBufferPointer { p in call(model, p.baseAddress, &error) }
         guard status == FW_EMBED_OK else { throw EmbedError(description: Self.message(error)) }
         return buffers.map { Array($0) }
     }
