@@ -117,6 +117,9 @@ struct EvaluateCommand: ParsableCommand {
         if viewsAt != nil, fastEmbedding || baseline {
             throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
         }
+        if let viewsAt, viewsAt != "image", fastFirst {
+            throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image")
+        }
     }
 
     private func printText(_ report: Evaluator.Report) {

@@ -185,18 +185,23 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertEqual((without["fast_first"] as? [Any])?.count, 0, "absent unless asked for")
     }
 
-    /// `--views-at`: the views are made at the inner map named, the run says so in its recipe,
-    /// and a place the station does not offer is refused with the choices.
+    /// `--views-at`: the views are made at the inner map named, the run says so in its recipe and
+    /// its ablation, and a place the station does not offer is refused with the choices.
     func testViewsAtPlacesTheViewsAndRefusesAnUnknownPlace() throws {
         let station = try TempStation("eval-views-at")
         let labels = try Self.writeLabelledSet(in: station)
-        let r = try runFlukeWatch(["evaluate", labels, "--views-at", "s8_c40", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        let r = try runFlukeWatch(["evaluate", labels, "--views-at", "s8_c40", "--ablation", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try lastJSONObject(r)
+        let steps = try XCTUnwrap(json["ablation"] as? [[String: Any]]).compactMap { $0["step"] as? String }
+        XCTAssertTrue(steps.contains { $0.contains("views averaged (made at the s8_c40 map)") }, "\(steps)")
         XCTAssertTrue(try XCTUnwrap(json["recipe"] as? String).contains("\"viewsAt\":\"s8_c40\""), "\(json["recipe"] ?? "")")
         XCTAssertGreaterThan(try XCTUnwrap((json["metrics"] as? [String: Any])?["knownQueries"] as? Int), 0)
         let bad = try runFlukeWatch(["evaluate", labels, "--views-at", "b9_out"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--views-at b9_out: expected one of image, b2_out, s8_c40"), bad.stderr)
+        let cascade = try runFlukeWatch(["evaluate", labels, "--views-at", "b2_out", "--fast-first"])
+        XCTAssertNotEqual(cascade.status, 0)
+        XCTAssertTrue(cascade.stderr.contains("--fast-first counts each view as a whole network run"), cascade.stderr)
     }
 }

@@ -21,6 +21,7 @@ extension Evaluator {
 
     private var viewsStep: String {
         "+ the crop and \(settings.recipe.extraViews.count) rotated, closer views averaged"
+            + (settings.recipe.viewsAt.map { " (made at the \($0) map)" } ?? "")
     }
 
     private var finerGridStep: String {
@@ -41,6 +42,7 @@ extension Evaluator {
         recipe.grid = MatchingRecipe.historicalGrid
         recipe.projection = MatchingRecipe.compact.projection
         recipe.views = views
+        recipe.viewsAt = views == nil ? nil : settings.recipe.viewsAt
         recipe.verification = nil
         recipe.mapZooms = nil
         return recipe
