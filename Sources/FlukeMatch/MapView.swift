@@ -6,9 +6,10 @@ import Foundation
 /// centre + R(θ)·(p − centre) / zoom, clamped to the map (the rim repeats), the geometry
 /// tools/research/mid_map_views.py measured.
 ///
-/// Why: a view made on the image costs a whole network run; made on the stride-4 map (`b2_out`)
-/// it costs only the blocks after it, about a quarter of a run, and keeps most of the turned
-/// views' gain (tools/research/README.md, "Views made inside the network").
+/// Why: a view made on the image costs a whole network run; made on an inner map it costs only
+/// the blocks after it (in int8 about half a run after the stride-4 `b2_out`, a fifth after the
+/// stride-8 `s8_c40`) and keeps most of the turned views' gain (tools/research/README.md, "Views
+/// made inside the network").
 public struct MapView: Sendable {
     public let view: ViewTransform
     public let height: Int
