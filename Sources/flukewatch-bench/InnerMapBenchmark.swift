@@ -7,9 +7,9 @@ import Foundation
 /// to `s16_c80`, against one whole run, interleaved over 31 rounds on the same crop, one core.
 func benchmarkInnerMaps(package: ModelPackage, rgb: [UInt8]) throws {
     print("a view made at an inner map instead of the image (int8, one core, median of 31 interleaved rounds):")
+    let whole = try Embedder(package: package, outputs: ["s16_c80"])
     for at in ["b1_out"] + MatchingRecipe.innerViewTensors + ["b3_out"] {
         guard let shape = package.outputShape(at) else { continue }
-        let whole = try Embedder(package: package, outputs: ["s16_c80"])
         let head = try Embedder(package: package, outputs: ["s16_c80", at])
         let blocksAfter = try Embedder(package: package, outputs: ["s16_c80"], from: at)
         let view = MapView(view: ViewTransform.standard[0], height: shape.height, width: shape.width, channels: shape.channels)

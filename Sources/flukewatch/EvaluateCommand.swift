@@ -79,7 +79,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
         settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
-        if let viewsAt, viewsAt != "image" { settings.recipe.viewsAt = viewsAt }
+        if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
         if noVerify { settings.recipe.verification = nil }
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil
@@ -110,14 +110,13 @@ struct EvaluateCommand: ParsableCommand {
         if report != nil, seed.count > 1 {
             throw ValidationError("--report writes one split's report: give one --seed with it")
         }
-        let places = ["image"] + MatchingRecipe.innerViewTensors
-        if let viewsAt, !places.contains(viewsAt) {
-            throw ValidationError("--views-at \(viewsAt): expected one of \(places.joined(separator: ", "))")
+        if let viewsAt, !MatchingRecipe.viewPlaces.contains(viewsAt) {
+            throw ValidationError("--views-at \(viewsAt): expected one of \(MatchingRecipe.viewPlaces.joined(separator: ", "))")
         }
         if viewsAt != nil, fastEmbedding || baseline {
             throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
         }
-        if let viewsAt, viewsAt != "image", fastFirst {
+        if let viewsAt, MatchingRecipe.viewsAt(place: viewsAt) != nil, fastFirst {
             throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image")
         }
     }

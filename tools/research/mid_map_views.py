@@ -180,8 +180,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--only", nargs="*", help="candidate names to run (default: all; the station's always runs)")
     a = ap.parse_args()
-    candidates = {k: v for k, v in CANDIDATES.items()
-                  if not a.only or k in a.only or k == "five image views + zooms (the station)"}
+    candidates = vb.chosen(CANDIDATES, a.only, "five image views + zooms (the station)")
     cache = os.path.join(fr.CACHE, "mid-views")
     os.makedirs(cache, exist_ok=True)
     rows = extract(a.model, a.labels, cache)

@@ -200,6 +200,11 @@ def embed(rows, keys, looks, which):
     return fr.l2n(x)
 
 
+def chosen(candidates, only, base):
+    """The candidates named by --only (all when none is), the baseline `base` always among them."""
+    return {k: v for k, v in candidates.items() if not only or k in only or k == base}
+
+
 def rank_known(g, q, catalog_labels, truth):
     """Top-1 and top-5 of known queries `q` against catalog `g`: the station's projection fitted
     on the catalog, individuals scored by max + centroid."""
@@ -223,8 +228,7 @@ def main():
     ap.add_argument("--seed", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--only", nargs="*", help="candidate names to run (default: all; the station's always runs)")
     a = ap.parse_args()
-    candidates = {k: v for k, v in CANDIDATES.items()
-                  if not a.only or k in a.only or k == "five views both sides (the station)"}
+    candidates = chosen(CANDIDATES, a.only, "five views both sides (the station)")
     cache = os.path.join(fr.CACHE, "view-budget")
     os.makedirs(cache, exist_ok=True)
     keys = [(i, s) for i in range(5) for s in SIZES if i == 0 and s == 224 or i > 0]

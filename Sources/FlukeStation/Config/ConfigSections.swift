@@ -99,11 +99,11 @@ extension ConfigLoader {
         if let v = try s.bool("verify_every_photo") { config.verifyEveryPhoto = v }
         if let v = try s.bool("fast_embedding") { config.fastEmbedding = v }
         if let v = try s.string("views_at") {
-            let places = ["image"] + MatchingRecipe.innerViewTensors
+            let places = MatchingRecipe.viewPlaces
             guard places.contains(v) else {
                 throw s.error("views_at", "expected one of \(places.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(v)\"")
             }
-            config.viewsAt = v == "image" ? nil : v
+            config.viewsAt = MatchingRecipe.viewsAt(place: v)
         }
         if let v = try s.integer("min_fluke_width") {
             guard (0...100_000).contains(v) else { throw s.error("min_fluke_width", "expected pixels from 0 to 100000, got \(v)") }

@@ -40,50 +40,72 @@ public final class FeatureExtractor {
         self.recipe = recipe
         self.recipes = recipes
         self.layerOf = layerOf
-        var looks: [Look] = []
-        for r in recipes {
-            for v in r.extraViews where !looks.contains(Look(view: v, at: r.viewsAt)) { looks.append(Look(view: v, at: r.viewsAt)) }
-        }
-        // The image's run also hands back each inner map views are made at; a runtime of the
-        // blocks after it turns each view of that map into the recipes' layers.
-        var headOutputs = layers
-        var inner: [String: InnerViews] = [:]
-        for at in Set(looks.compactMap(\.at)).sorted() {
-            guard let shape = package.outputShape(at) else {
-                throw IdentificationError.recipe("the model has no inner map \(at) to make views at")
-            }
-            headOutputs.append(at)
-            var views: [ViewTransform: MapView] = [:]
-            for look in looks where look.at == at {
-                views[look.view] = MapView(view: look.view, height: shape.height, width: shape.width, channels: shape.channels)
-            }
-            inner[at] = InnerViews(blocksAfter: try Embedder(package: package, outputs: layers, from: at, precision: precision),
-                                   headOutput: headOutputs.count - 1, views: views)
-        }
+        let (looks, headOutputs) = try Self.planLooks(recipes, package: package, layers: layers, precision: precision)
         self.embedder = try Embedder(package: package, outputs: headOutputs, precision: precision)
         self.looks = looks
-        self.inner = inner
         self.mapZooms = recipes.map { r in r.extraMapZooms.map { MapZoom(factor: $0, grid: r.grid ?? 1) } }
     }
 
-    /// One extra look a recipe asks for: a view, and where it is made (nil: the image).
-    private struct Look: Hashable {
+    /// One extra look: a view, where it is made (nil: the image), how, and the recipes (indices
+    /// into `recipes`) that average it in.
+    private struct Look {
+        enum Source {
+            /// A whole network run on the turned crop.
+            case image
+            /// The inner map of the image's run turned, then the blocks after it.
+            case innerMap(MapView, InnerRun)
+        }
+
         let view: ViewTransform
         let at: String?
+        let source: Source
+        var recipes: [Int]
     }
 
-    /// Views made at one inner map: the runtime from that map on, which of the image run's
-    /// outputs holds the map, and each view's resampling of it.
-    private struct InnerViews {
+    /// The blocks after one inner map, which of the image run's outputs holds that map, and its shape.
+    private struct InnerRun {
         let blocksAfter: Embedder
         let headOutput: Int
-        let views: [ViewTransform: MapView]
+        let shape: (height: Int, width: Int, channels: Int)
     }
 
-    /// Every extra look any recipe asks for, each run once: a whole network run for a view of the
-    /// image, the blocks after an inner map for a view of that map.
+    /// Every extra look any recipe asks for, each made once per photo.
     private let looks: [Look]
-    private let inner: [String: InnerViews]
+
+    /// Each extra look once, however many recipes share it, and the outputs the image's run
+    /// must hand back: the recipes' layers, then each inner map views are made at (whose
+    /// runtime of the blocks after it is built once, for all its views).
+    private static func planLooks(_ recipes: [MatchingRecipe], package: ModelPackage, layers: [String],
+                                  precision: Embedder.Precision) throws -> (looks: [Look], headOutputs: [String]) {
+        var headOutputs = layers
+        var innerRuns: [String: InnerRun] = [:]
+        func innerRun(at tensor: String) throws -> InnerRun {
+            if let run = innerRuns[tensor] { return run }
+            guard let shape = package.outputShape(tensor) else {
+                throw IdentificationError.recipe("the model has no inner map \(tensor) to make views at")
+            }
+            headOutputs.append(tensor)
+            let run = InnerRun(blocksAfter: try Embedder(package: package, outputs: layers, from: tensor, precision: precision),
+                               headOutput: headOutputs.count - 1, shape: shape)
+            innerRuns[tensor] = run
+            return run
+        }
+        var looks: [Look] = []
+        for (i, r) in recipes.enumerated() {
+            for v in r.extraViews {
+                if let k = looks.firstIndex(where: { $0.view == v && $0.at == r.viewsAt }) {
+                    looks[k].recipes.append(i)
+                } else if let at = r.viewsAt {
+                    let run = try innerRun(at: at)
+                    let view = MapView(view: v, height: run.shape.height, width: run.shape.width, channels: run.shape.channels)
+                    looks.append(Look(view: v, at: at, source: .innerMap(view, run), recipes: [i]))
+                } else {
+                    looks.append(Look(view: v, at: nil, source: .image, recipes: [i]))
+                }
+            }
+        }
+        return (looks, headOutputs)
+    }
     /// Per recipe, the zooms each of its looks' pooled maps is also averaged in with.
     private let mapZooms: [[MapZoom]]
 
@@ -136,13 +158,13 @@ public final class FeatureExtractor {
             var sums: [[Float]?] = recipes.indices.map { averaged.contains($0) ? lookSum(vectors[$0], recipe: $0) : nil }
             for look in looks {
                 let seen: [[Float]]
-                if let at = look.at, let made = inner[at], let view = made.views[look.view] {
-                    seen = try made.blocksAfter.run(map: view.apply(maps[made.headOutput]))
-                } else {
-                    let view = look.view
-                    seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: view.degrees, zoom: view.zoom))
+                switch look.source {
+                case .image:
+                    seen = try embedder.run(rgb: try RGBView.warped(rgb, size: Self.inputSize, degrees: look.view.degrees, zoom: look.view.zoom))
+                case .innerMap(let view, let run):
+                    seen = try run.blocksAfter.run(map: view.apply(maps[run.headOutput]))
                 }
-                for i in recipes.indices where recipes[i].viewsAt == look.at && recipes[i].extraViews.contains(look.view) {
+                for i in look.recipes {
                     let v = lookSum(try pooled(seen, recipe: i), recipe: i)
                     for j in v.indices { sums[i]![j] += v[j] }
                 }

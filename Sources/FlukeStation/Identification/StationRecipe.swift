@@ -62,6 +62,15 @@ extension MatchingRecipe {
     /// it runs blocks 5–7.
     public static let innerViewTensors = ["b2_out", "s8_c40"]
 
+    /// The places `views_at` and `evaluate --views-at` accept: "image", then the inner maps.
+    public static let viewPlaces = ["image"] + innerViewTensors
+
+    /// The `viewsAt` a place of `viewPlaces` names: nil for "image", else the tensor.
+    public static func viewsAt(place: String) -> String? {
+        precondition(viewPlaces.contains(place), "\(place) is not one of \(viewPlaces)")
+        return place == "image" ? nil : place
+    }
+
     /// What embedding a photo costs, in the daemon's start line's words.
     public var embeddingWork: String {
         guard !extraViews.isEmpty else { return "1 network run a photo" }
