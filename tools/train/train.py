@@ -19,6 +19,10 @@ Model choice: after every epoch the held-out TRAIN individuals (val-labels.csv f
 scored with a small imitation of the station's recipe (7x7-pooled s16_c80, PCA + regularised LDA
 fitted on a catalog part, nearest photo top-1 on 2 queries per individual). The best epoch is kept.
 
+With --map-views P the station's views made inside the network are in the loop: each training
+photo's inner map (--map-view-at, the station's views_at) is turned and zoomed with probability P
+before the blocks after it, so those blocks learn from the maps the station will feed them.
+
 With --no-holdout the validation individuals are trained on too (the whole training pool, never
 the evaluation individuals) and the weights at the end are kept: for a second run that repeats a
 schedule a first, validated run chose (--epochs for the learning-rate schedule, --stop-after-epoch
@@ -36,7 +40,8 @@ import numpy as np
 import torch
 
 from data import MAX_ROTATION, MAX_ZOOM, Images, augment, read_labels, to_tensor
-from network import LAST_BLOCK, Backbone, Head, SubCenterArcFace, load_original_state_dict, save_legacy
+from network import (LAST_BLOCK, VIEW_PLACES, Backbone, Head, SubCenterArcFace, load_original_state_dict,
+                     save_legacy, turn_and_zoom)
 from validation import pooled_features, station_like_top1
 
 
@@ -56,6 +61,19 @@ def check_against_build_model(backbone, sd, imgs, paths, build_model_dir):
     n = forward_fp(layers, x.permute(0, 2, 3, 1).numpy(), keep={"s16_c80"})["s16_c80"]
     err = float(np.abs(t - n).max() / (np.abs(n).max() + 1e-12))
     return err
+
+
+def inner_views(n, rng, args):
+    """For one batch: the block whose map is turned, and the turn. Each photo's map is turned with
+    probability --map-views, by a uniform angle within +-max rotation and a uniform zoom in
+    [1, max zoom]; the others pass unchanged, as the station's unturned look does."""
+    degrees, zooms = [], []
+    for _ in range(n):
+        turned = rng.random() < args.map_views
+        degrees.append(rng.uniform(-args.map_max_rotation, args.map_max_rotation) if turned else 0.0)
+        zooms.append(rng.uniform(1.0, args.map_max_zoom) if turned else 1.0)
+    d, z = torch.tensor(degrees), torch.tensor(zooms)
+    return VIEW_PLACES[args.map_view_at], lambda maps: turn_and_zoom(maps, d, z)
 
 
 def write_record(args, best, history, start):
@@ -91,6 +109,15 @@ def main():
                     help="augmentation's rotation range in degrees, each way (the station's views turn 10 and 20)")
     ap.add_argument("--max-zoom", type=float, default=MAX_ZOOM,
                     help="augmentation's largest zoom, the smallest being 0.85 (the station's views zoom 1.18 and 1.35)")
+    ap.add_argument("--map-views", type=float, default=0.0,
+                    help="probability that a training photo's inner map (--map-view-at) is turned and zoomed "
+                         "before the blocks after it, as the station's views_at makes its views")
+    ap.add_argument("--map-view-at", default="s8_c40", choices=sorted(VIEW_PLACES),
+                    help="the inner map --map-views turns (the station's views_at)")
+    ap.add_argument("--map-max-rotation", type=float, default=20.0,
+                    help="largest turn of an inner map, each way, in degrees (the station's views: 10 and 20)")
+    ap.add_argument("--map-max-zoom", type=float, default=1.35,
+                    help="largest zoom of an inner map, the smallest being 1 (the station's views: 1.18 and 1.35)")
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--margin", type=float, default=0.3)
@@ -174,6 +201,9 @@ def main():
             x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase, args.max_rotation, args.max_zoom)
                              for i in idx]).to(device)
             y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
+            map_view = None
+            if args.map_views > 0:
+                map_view = inner_views(len(idx), rng, args)
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
             prog = (step - warm) / max(1, total - warm)
@@ -182,7 +212,7 @@ def main():
             lr_f = (step + 1) / warm if step < warm else 0.5 * (1 + math.cos(math.pi * min(1.0, prog)))
             for g, blr in zip(opt.param_groups, base_lrs):
                 g["lr"] = blr * lr_f
-            emb = head(backbone(x, first_trainable=args.first_block))
+            emb = head(backbone(x, first_trainable=args.first_block, map_view=map_view))
             loss, cos = arc(emb, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
