@@ -147,7 +147,7 @@ class Backbone(nn.Module):
 
 
 # The inner maps the station can make its views at (`views_at`), by the block that writes them.
-VIEW_PLACES = {"b2_out": 2, "b3_out": 3, "s8_c40": 4}
+VIEW_PLACES = {"b2_out": 2, "s8_c40": 4}
 
 
 def turn_and_zoom(maps, degrees, zooms):
