@@ -153,7 +153,8 @@ VIEW_PLACES = {"b2_out": 2, "s8_c40": 4}
 def turn_and_zoom(maps, degrees, zooms):
     """Each map of (N, C, H, W) seen the way the station's MapView (FlukeMatch/MapView.swift) sees
     it: output position p reads the input bilinearly at centre + R(theta) (p - centre) / zoom, the
-    rim repeated. degrees, zooms: (N,) tensors; 0 and 1 give the map back unchanged."""
+    rim repeated. degrees, zooms: (N,) tensors; 0 and 1 give the map back unchanged. (The research
+    scripts' numpy warp, tools/research/mid_map_views.py, is the same geometry without gradients.)"""
     t = degrees.to(maps) * (math.pi / 180)
     z = zooms.to(maps)
     c, s = torch.cos(t) / z, torch.sin(t) / z

@@ -201,9 +201,7 @@ def main():
             x = torch.stack([augment(imgs.get(fit[i][0]), rng, args.erase, args.max_rotation, args.max_zoom)
                              for i in idx]).to(device)
             y = torch.tensor([cidx[fit[i][1]] for i in idx]).to(device)
-            map_view = None
-            if args.map_views > 0:
-                map_view = inner_views(len(idx), rng, args)
+            map_view = inner_views(len(idx), rng, args) if args.map_views > 0 else None
             # warm-up, then cosine to zero; progress is steps or wall time, whichever is further
             # along, so a run cut by --time-budget-min still ends with a low learning rate
             prog = (step - warm) / max(1, total - warm)
