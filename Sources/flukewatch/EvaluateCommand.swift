@@ -51,6 +51,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("views-at"), help: ArgumentHelp("Where the four views are made: image (the default, four whole network runs), or an inner map of the network (b2_out, s8_c40) turned and zoomed, each view running only the blocks after it, as a station with [identification] views_at does.", valueName: "PLACE"))
     var viewsAt: String?
 
+    @Option(name: .customLong("catalog-views-at"), help: ArgumentHelp("Embed the catalog part with its four views made at PLACE instead (image, b2_out, s8_c40): the catalog is embedded off the photo's path, so it can afford the views the arriving photo cannot. The queries keep --views-at.", valueName: "PLACE"))
+    var catalogViewsAt: String?
+
     @Flag(name: .customLong("fast-first"), help: "Also read each query answered from one network run where that answer is beyond doubt, the four views run only for the rest, at several margins.")
     var fastFirst = false
 
@@ -81,6 +84,11 @@ struct EvaluateCommand: ParsableCommand {
         settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
         if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
         if noVerify { settings.recipe.verification = nil }
+        if let catalogViewsAt {
+            var catalog = settings.recipe
+            catalog.viewsAt = MatchingRecipe.viewsAt(place: catalogViewsAt)
+            if catalog != settings.recipe { settings.catalogRecipe = catalog }
+        }
         if alwaysVerify { settings.verificationGate = nil }
         settings.keepQueries = report != nil
         settings.ablation = ablation
@@ -116,6 +124,17 @@ struct EvaluateCommand: ParsableCommand {
         if viewsAt != nil, fastEmbedding || baseline {
             throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
         }
+        if let catalogViewsAt {
+            guard MatchingRecipe.viewPlaces.contains(catalogViewsAt) else {
+                throw ValidationError("--catalog-views-at \(catalogViewsAt): expected one of \(MatchingRecipe.viewPlaces.joined(separator: ", "))")
+            }
+            if fastEmbedding || baseline {
+                throw ValidationError("--catalog-views-at places the catalog's four views; --fast-embedding and --baseline make none")
+            }
+            if ablation || fastFirst {
+                throw ValidationError("--catalog-views-at is measured on its own: the ablation's and --fast-first's rows embed the catalog as the queries")
+            }
+        }
         if let viewsAt, MatchingRecipe.viewsAt(place: viewsAt) != nil, fastFirst {
             throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image")
         }
@@ -126,7 +145,7 @@ struct EvaluateCommand: ParsableCommand {
         let e = report.encounterMetrics
         func f(_ v: Double) -> String { String(format: "%.3f", v) }
         print("""
-            \(baseline ? "baseline (pooled vector, nearest neighbour)" : "FlukeWatch recipe") on \(report.labels)
+            \(baseline ? "baseline (pooled vector, nearest neighbour)" : "FlukeWatch recipe") on \(report.labels)\(catalogViewsAt.map { ", the catalog's views made at \($0)" } ?? "")
               \(report.photos) photos (\(report.unreadable) unreadable); catalog \(report.catalogPhotos) photos of \(report.catalogIndividuals) individuals; \(m.knownQueries) known + \(m.newQueries) new queries
               MAP@5 \(f(m.map5))   top-1 \(f(m.top1))   top-5 \(f(m.top5))   new precision \(f(m.newPrecision))   new recall \(f(m.newRecall))
               encounters (\(report.encounters): a known whale's query photos together, an unknown whale's in groups of \(report.queriesPer)): MAP@5 \(f(e.map5))   top-1 \(f(e.top1))   top-5 \(f(e.top5))   new precision \(f(e.newPrecision))   new recall \(f(e.newRecall))

@@ -204,4 +204,35 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertNotEqual(cascade.status, 0)
         XCTAssertTrue(cascade.stderr.contains("--fast-first counts each view as a whole network run"), cascade.stderr)
     }
+
+    /// `--catalog-views-at`: the catalog part embedded with its views made elsewhere than the
+    /// queries'. The thresholds are fitted on the catalog alone, so they are exactly those of a run
+    /// whose every photo has the catalog's recipe, while the queries keep their own.
+    func testTheCatalogCanBeEmbeddedWithItsViewsMadeElsewhere() throws {
+        let station = try TempStation("eval-catalog-views")
+        let labels = try Self.writeLabelledSet(in: station)
+        let common = ["evaluate", labels, "--json", "--unknown-fraction", "0.34", "--queries-per", "2"]
+        func json(_ extra: [String]) throws -> [String: Any] {
+            let r = try runFlukeWatch(common + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try lastJSONObject(r)
+        }
+        let mixed = try json(["--views-at", "s8_c40", "--catalog-views-at", "image"])
+        let image = try json(["--views-at", "image"])
+        XCTAssertTrue(try XCTUnwrap(mixed["recipe"] as? String).contains("\"viewsAt\":\"s8_c40\""))
+        let catalogRecipe = try XCTUnwrap(mixed["catalog_recipe"] as? String)
+        XCTAssertFalse(catalogRecipe.contains("viewsAt"), catalogRecipe)
+        XCTAssertEqual(catalogRecipe, image["recipe"] as? String, "the catalog's recipe is the image views' station recipe")
+        for key in ["threshold_new", "threshold_match"] {
+            XCTAssertEqual(mixed[key] as? Double, image[key] as? Double, "\(key) is fitted on the catalog's vectors alone")
+        }
+        XCTAssertNil(image["catalog_recipe"], "one recipe for both: no catalog_recipe")
+
+        let ablation = try runFlukeWatch(common + ["--views-at", "s8_c40", "--catalog-views-at", "image", "--ablation"])
+        XCTAssertNotEqual(ablation.status, 0)
+        XCTAssertTrue(ablation.stderr.contains("--catalog-views-at is measured on its own"), ablation.stderr)
+        let bad = try runFlukeWatch(common + ["--catalog-views-at", "b9_out"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--catalog-views-at b9_out: expected one of image, b2_out, s8_c40"), bad.stderr)
+    }
 }

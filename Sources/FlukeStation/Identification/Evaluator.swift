@@ -29,6 +29,9 @@ public struct Evaluator {
         /// Also read every query answered from one network run when that answer is beyond doubt
         /// (`Evaluator+FastFirst`), at several margins.
         public var fastFirst = false
+        /// The catalog part embedded with another recipe than the queries (nil: the same;
+        /// `Evaluator+CatalogRecipe`): its projection, fit and rankings differ only in where the views are made.
+        public var catalogRecipe: MatchingRecipe?
         public init() {}
     }
 
@@ -55,6 +58,8 @@ public struct Evaluator {
     public struct Report: Codable, Sendable {
         public var labels: String
         public var recipe: String
+        /// The catalog part's recipe when it differs from the queries' (`--catalog-views-at`); nil otherwise.
+        public var catalogRecipe: String?
         public var crop: String
         public var modelVersion: String
         public var seed: UInt64
@@ -92,7 +97,7 @@ public struct Evaluator {
         public var queries: [EvaluatedQuery] = []
 
         enum CodingKeys: String, CodingKey {
-            case labels, recipe, crop, seed, photos, unreadable, metrics, timings, encounters, ablation
+            case labels, recipe, crop, seed, catalogRecipe = "catalog_recipe", photos, unreadable, metrics, timings, encounters, ablation
             case verificationGateMargin = "verification_gate_margin", verifiedQueries = "verified_queries"
             case verificationGate = "verification_gate", fineTuned = "fine_tuned", fastFirst = "fast_first"
             case encounterMetrics = "encounter_metrics", unusableQueries = "unusable_queries", usefulnessGate = "usefulness_gate"
@@ -128,6 +133,7 @@ public struct Evaluator {
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
         let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []) + (fastFirstMeasured ? [settings.recipe.withoutViews] : [])
+            + (settings.catalogRecipe.map { [$0] } ?? [])
         let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
         let fineTuned = try plan.map { (plan: $0, sets: try extractFineTuned(csv, matching: extracted, progress: progress)) }
         for seed in seeds {
@@ -147,7 +153,7 @@ public struct Evaluator {
         let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
 
         progress("fit", 0, 1)
-        let verified = try Trial(recipe: settings.recipe, features: extracted.vectors[0], local: extracted.local,
+        let verified = try Trial(recipe: settings.recipe, features: stationFeatures(extracted, split: split), local: extracted.local,
                                  labels: extracted.labels, split: split)
         let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
         let (station, verifiedFlags) = verified.gated(by: verificationGate)
@@ -165,8 +171,8 @@ public struct Evaluator {
         var fastFirst: [FastFirstRow] = []
         if fastFirstMeasured {
             progress("fit", 0, 1)
-            // The one-run recipe's vectors are the last extracted (see `run`).
-            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors.last!, local: extracted.local,
+            // The one-run recipe's vectors follow the ablation's (see `run`).
+            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors[fastFirstIndex], local: extracted.local,
                                  labels: extracted.labels, split: split).gated(by: verificationGate).trial
             fastFirst = fastFirstRows(station: station, fast: fast, usable: gate)
         }
@@ -176,7 +182,7 @@ public struct Evaluator {
                               verify: Self.median(station.verifyMs), fitSeconds: station.fitSeconds,
                               calibrateSeconds: station.calibrateSeconds)
         return Report(
-            labels: labelsPath, recipe: settings.recipe.json, crop: settings.crop.rawValue, modelVersion: package.version,
+            labels: labelsPath, recipe: settings.recipe.json, catalogRecipe: settings.catalogRecipe?.json, crop: settings.crop.rawValue, modelVersion: package.version,
             seed: seed, unknownFraction: settings.unknownFraction, queriesPer: settings.queriesPerIndividual,
             photos: extracted.labels.count, unreadable: extracted.unreadable, catalogPhotos: split.catalogRows.count,
             catalogIndividuals: Set(split.catalogRows.map { extracted.labels[$0] }).count,
