@@ -45,6 +45,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("always-verify"), help: "Verify every query's leaders, even when the leader is beyond doubt (the daemon skips those).")
     var alwaysVerify = false
 
+    @Option(name: .customLong("inlier-weight"), help: ArgumentHelp("What each geometrically consistent match adds to a verified leader's score (the station: 0.01, at most 30 matches counted).", valueName: "W"))
+    var inlierWeight: Float?
+
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
@@ -84,6 +87,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
         if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
         if noVerify { settings.recipe.verification = nil }
+        if let inlierWeight { settings.recipe.verification?.weightPerInlier = inlierWeight }
         if let catalogViewsAt {
             var catalog = settings.recipe
             catalog.viewsAt = MatchingRecipe.viewsAt(place: catalogViewsAt)
@@ -123,6 +127,12 @@ struct EvaluateCommand: ParsableCommand {
         }
         if viewsAt != nil, fastEmbedding || baseline {
             throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
+        }
+        if let inlierWeight {
+            guard inlierWeight > 0, inlierWeight <= 0.05 else {
+                throw ValidationError("--inlier-weight \(inlierWeight): expected a weight above 0 and at most 0.05 (the station uses 0.01)")
+            }
+            if noVerify || baseline { throw ValidationError("--inlier-weight weighs the verification's matches; --no-verify and --baseline verify nothing") }
         }
         if let catalogViewsAt {
             guard MatchingRecipe.viewPlaces.contains(catalogViewsAt) else {

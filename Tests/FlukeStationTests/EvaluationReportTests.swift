@@ -235,4 +235,21 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--catalog-views-at b9_out: expected one of image, b2_out, s8_c40"), bad.stderr)
     }
+
+    /// `--inlier-weight`: what each consistent match adds to a verified leader, for measuring the
+    /// station's 0.01 against others; the recipe in the JSON says which weight was used.
+    func testTheInlierWeightCanBeMeasuredAndIsChecked() throws {
+        let station = try TempStation("eval-inlier-weight")
+        let labels = try Self.writeLabelledSet(in: station)
+        let r = try runFlukeWatch(["evaluate", labels, "--json", "--inlier-weight", "0.02", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let recipe = try XCTUnwrap(try lastJSONObject(r)["recipe"] as? String)
+        XCTAssertTrue(recipe.contains("\"weightPerInlier\":0.02"), recipe)
+        for (args, message) in [(["--inlier-weight", "0"], "--inlier-weight 0.0: expected a weight above 0 and at most 0.05"),
+                                (["--inlier-weight", "0.01", "--no-verify"], "--no-verify and --baseline verify nothing")] {
+            let bad = try runFlukeWatch(["evaluate", labels] + args)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+        }
+    }
 }
