@@ -54,7 +54,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("views-at"), help: ArgumentHelp("Where the four views are made: image (the default, four whole network runs), or an inner map of the network (b2_out, s8_c40) turned and zoomed, each view running only the blocks after it, as a station with [identification] views_at does.", valueName: "PLACE"))
     var viewsAt: String?
 
-    @Option(name: .customLong("catalog-views-at"), help: ArgumentHelp("Embed the catalog part with its four views made at PLACE instead (image, b2_out, s8_c40): the catalog is embedded off the photo's path, so it can afford the views the arriving photo cannot. The queries keep --views-at.", valueName: "PLACE"))
+    @Option(name: .customLong("catalog-views-at"), help: ArgumentHelp("Embed the catalog part with its four views made at PLACE instead (image, b2_out, s8_c40): the catalog is embedded off the photo's path, so it can afford the views the arriving photo cannot. The queries keep --views-at. (Research: on the right whales it ranks worse than either place alone.)", valueName: "PLACE"))
     var catalogViewsAt: String?
 
     @Flag(name: .customLong("fast-first"), help: "Also read each query answered from one network run where that answer is beyond doubt, the four views run only for the rest, at several margins.")

@@ -30,7 +30,7 @@ public struct Evaluator {
         /// (`Evaluator+FastFirst`), at several margins.
         public var fastFirst = false
         /// The catalog part embedded with another recipe than the queries (nil: the same;
-        /// `Evaluator+CatalogRecipe`): its projection, fit and rankings differ only in where the views are made.
+        /// `Evaluator+CatalogRecipe`); the projection and thresholds are fitted on its vectors.
         public var catalogRecipe: MatchingRecipe?
         public init() {}
     }
