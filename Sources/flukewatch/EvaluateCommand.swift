@@ -122,9 +122,8 @@ struct EvaluateCommand: ParsableCommand {
         if report != nil, seed.count > 1 {
             throw ValidationError("--report writes one split's report: give one --seed with it")
         }
-        if let viewsAt, !MatchingRecipe.viewPlaces.contains(viewsAt) {
-            throw ValidationError("--views-at \(viewsAt): expected one of \(MatchingRecipe.viewPlaces.joined(separator: ", "))")
-        }
+        try Self.checkPlace(viewsAt, option: "--views-at")
+        try Self.checkPlace(catalogViewsAt, option: "--catalog-views-at")
         if viewsAt != nil, fastEmbedding || baseline {
             throw ValidationError("--views-at places the four views; --fast-embedding and --baseline make none")
         }
@@ -134,10 +133,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             if noVerify || baseline { throw ValidationError("--inlier-weight weighs the verification's matches; --no-verify and --baseline verify nothing") }
         }
-        if let catalogViewsAt {
-            guard MatchingRecipe.viewPlaces.contains(catalogViewsAt) else {
-                throw ValidationError("--catalog-views-at \(catalogViewsAt): expected one of \(MatchingRecipe.viewPlaces.joined(separator: ", "))")
-            }
+        if catalogViewsAt != nil {
             if fastEmbedding || baseline {
                 throw ValidationError("--catalog-views-at places the catalog's four views; --fast-embedding and --baseline make none")
             }
@@ -147,6 +143,13 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let viewsAt, MatchingRecipe.viewsAt(place: viewsAt) != nil, fastFirst {
             throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image")
+        }
+    }
+
+    /// A place the views can be made at (nil: not given), or the option's error listing them.
+    private static func checkPlace(_ place: String?, option: String) throws {
+        if let place, !MatchingRecipe.viewPlaces.contains(place) {
+            throw ValidationError("\(option) \(place): expected one of \(MatchingRecipe.viewPlaces.joined(separator: ", "))")
         }
     }
 

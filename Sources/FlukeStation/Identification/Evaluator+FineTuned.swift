@@ -90,7 +90,7 @@ extension Evaluator {
         -> [ExtractedSet]
     {
         try settings.fineTuned.map { package in
-            let extracted = try extractAll(csv, package: package, recipes: fineTunedRecipes, localFeatures: false, progress: progress)
+            let extracted = try extractAll(csv, package: package, recipes: fineTunedLayout.recipes, localFeatures: false, progress: progress)
             guard extracted.files == station.files else {
                 throw IdentificationError.evaluation(
                     "the fine-tuned package \(package.directory) read a different set of photos than the station's package (\(extracted.files.count) against \(station.files.count)); check the unreadable photos")
@@ -114,7 +114,7 @@ extension Evaluator {
         for (p, package) in packages.enumerated() {
             let extracted = sets[p]
             progress("fit", 0, 1)
-            let all = try Trial(recipe: settings.recipe, features: fineTunedFeatures(extracted, split: shared.split), local: shared.extracted.local,
+            let all = try Trial(recipe: settings.recipe, features: fineTunedLayout.stationFeatures(extracted, split: shared.split), local: shared.extracted.local,
                                 labels: labels, split: shared.split)
             let (trial, verified) = all.gated(by: shared.verificationGate)
             let mine = queryIndividual.indices.filter { scorer[queryIndividual[$0]] == p }

@@ -132,9 +132,7 @@ public struct Evaluator {
         let csv = try CatalogCSV.load(path: labelsPath)
         try checkNotTrainedOn(csv)
         let plan = try fineTunedPlan(csv)
-        let recipes = [settings.recipe] + (settings.ablation ? ablationSteps.map(\.recipe) : []) + (fastFirstMeasured ? [settings.recipe.withoutViews] : [])
-            + (settings.catalogRecipe.map { [$0] } ?? [])
-        let extracted = try extractAll(csv, package: package, recipes: recipes, progress: progress)
+        let extracted = try extractAll(csv, package: package, recipes: stationLayout.recipes, progress: progress)
         let fineTuned = try plan.map { (plan: $0, sets: try extractFineTuned(csv, matching: extracted, progress: progress)) }
         for seed in seeds {
             try measured(try report(seed: seed, labelsPath: labelsPath, extracted: extracted, fineTuned: fineTuned, progress: progress))
@@ -152,8 +150,9 @@ public struct Evaluator {
         let encounters = split.encounters(labels: extracted.labels, size: settings.queriesPerIndividual)
         let usable = split.queryRows.map { extracted.usefulness[$0].isUsable(under: settings.usefulnessLimits) }
 
+        let layout = stationLayout
         progress("fit", 0, 1)
-        let verified = try Trial(recipe: settings.recipe, features: stationFeatures(extracted, split: split), local: extracted.local,
+        let verified = try Trial(recipe: settings.recipe, features: layout.stationFeatures(extracted, split: split), local: extracted.local,
                                  labels: extracted.labels, split: split)
         let verificationGate = verified.globalRankings.isEmpty ? nil : settings.verificationGate
         let (station, verifiedFlags) = verified.gated(by: verificationGate)
@@ -169,10 +168,9 @@ public struct Evaluator {
             : []
         if settings.ablation, let fineTuned { ablation.append(fineTunedRow(fineTuned)) }
         var fastFirst: [FastFirstRow] = []
-        if fastFirstMeasured {
+        if let oneRun = layout.fastFirst {
             progress("fit", 0, 1)
-            // The one-run recipe's vectors follow the ablation's (see `run`).
-            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors[fastFirstIndex], local: extracted.local,
+            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors[oneRun], local: extracted.local,
                                  labels: extracted.labels, split: split).gated(by: verificationGate).trial
             fastFirst = fastFirstRows(station: station, fast: fast, usable: gate)
         }
