@@ -54,10 +54,15 @@ final class DaemonProcess {
         process.waitUntilExit()
     }
 
-    /// SIGTERM and wait; returns the exit status.
+    /// SIGTERM and wait; returns the exit status. The signal waits for the "ready" line first: the
+    /// daemon traps SIGTERM only once its services start, and a test that acts on an earlier line
+    /// (a warning logged while the daemon opens its catalog) would otherwise kill it outright.
     func terminate(timeout: TimeInterval = 30) -> Int32? {
-        kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, !logTail(Int.max).contains("station ready"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(pid, SIGTERM)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill9(); return nil }
         return process.terminationStatus
