@@ -48,6 +48,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("inlier-weight"), help: ArgumentHelp("What each geometrically consistent match adds to a verified leader's score (the station: 0.01, at most 30 matches counted).", valueName: "W"))
     var inlierWeight: Float?
 
+    @Option(name: .customLong("lda-dimensions"), help: ArgumentHelp("LDA directions the projection keeps (the station: 384; 'all' keeps as many as the PCA's 1536), for measuring others.", valueName: "N|all"))
+    var ldaDimensions: String?
+
+    @Option(name: .customLong("lda-alpha"), help: ArgumentHelp("Shrinkage of the LDA's within-individual scatter, in (0, 1] (the station: 0.2), for measuring others.", valueName: "A"))
+    var ldaAlpha: Double?
+
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
@@ -88,6 +94,8 @@ struct EvaluateCommand: ParsableCommand {
         if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
         if noVerify { settings.recipe.verification = nil }
         if let inlierWeight { settings.recipe.verification?.weightPerInlier = inlierWeight }
+        if let ldaDimensions { settings.recipe.projection?.outputDimension = Int(ldaDimensions) }
+        if let ldaAlpha { settings.recipe.projection?.alpha = ldaAlpha }
         if let catalogViewsAt {
             var catalog = settings.recipe
             catalog.viewsAt = MatchingRecipe.viewsAt(place: catalogViewsAt)
@@ -132,6 +140,15 @@ struct EvaluateCommand: ParsableCommand {
                 throw ValidationError("--inlier-weight \(inlierWeight): expected a weight above 0 and at most 0.05 (the station uses 0.01)")
             }
             if noVerify || baseline { throw ValidationError("--inlier-weight weighs the verification's matches; --no-verify and --baseline verify nothing") }
+        }
+        if ldaDimensions != nil || ldaAlpha != nil {
+            if baseline { throw ValidationError("--lda-dimensions and --lda-alpha shape the projection; --baseline has none") }
+            if let ldaDimensions, ldaDimensions != "all", (Int(ldaDimensions) ?? 0) < 1 {
+                throw ValidationError("--lda-dimensions \(ldaDimensions): expected a number of directions (the station keeps 384) or 'all'")
+            }
+            if let ldaAlpha, !(ldaAlpha > 0 && ldaAlpha <= 1) {
+                throw ValidationError("--lda-alpha \(ldaAlpha): expected a shrinkage above 0 and at most 1 (the station uses 0.2)")
+            }
         }
         if catalogViewsAt != nil {
             if fastEmbedding || baseline {

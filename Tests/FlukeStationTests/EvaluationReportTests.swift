@@ -252,4 +252,27 @@ final class EvaluationReportTests: XCTestCase {
             XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
         }
     }
+
+    func testTheProjectionsShapeCanBeMeasuredAndIsChecked() throws {
+        let station = try TempStation("eval-lda")
+        let labels = try Self.writeLabelledSet(in: station)
+        let common = ["--json", "--unknown-fraction", "0.34", "--queries-per", "2"]
+        let narrow = try runFlukeWatch(["evaluate", labels, "--lda-dimensions", "8", "--lda-alpha", "0.5"] + common)
+        XCTAssertEqual(narrow.status, 0, narrow.stderr)
+        let recipe = try XCTUnwrap(try lastJSONObject(narrow)["recipe"] as? String)
+        XCTAssertTrue(recipe.contains("\"outputDimension\":8"), recipe)
+        XCTAssertTrue(recipe.contains("\"alpha\":0.5"), recipe)
+        let whole = try runFlukeWatch(["evaluate", labels, "--lda-dimensions", "all"] + common)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let wholeRecipe = try XCTUnwrap(try lastJSONObject(whole)["recipe"] as? String)
+        XCTAssertFalse(wholeRecipe.contains("outputDimension"), "'all' keeps every direction: \(wholeRecipe)")
+        XCTAssertTrue(wholeRecipe.contains("\"alpha\":0.2"), wholeRecipe)
+        for (args, message) in [(["--lda-dimensions", "0"], "--lda-dimensions 0: expected a number of directions"),
+                                (["--lda-alpha", "1.5"], "--lda-alpha 1.5: expected a shrinkage above 0 and at most 1"),
+                                (["--lda-alpha", "0.3", "--baseline"], "--baseline has none")] {
+            let bad = try runFlukeWatch(["evaluate", labels] + args)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+        }
+    }
 }
