@@ -48,8 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("inlier-weight"), help: ArgumentHelp("What each geometrically consistent match adds to a verified leader's score (the station: 0.01, at most 30 matches counted).", valueName: "W"))
     var inlierWeight: Float?
 
-    @Option(name: .customLong("lda-dimensions"), help: ArgumentHelp("LDA directions the projection keeps (the station: 384; 'all' keeps as many as the PCA's 1536), for measuring others.", valueName: "N|all"))
-    var ldaDimensions: String?
+    @Option(name: .customLong("lda-dimensions"), help: ArgumentHelp("LDA directions the projection keeps (the station: 384; 'all' keeps as many as the PCA's 1536), for measuring others.", valueName: "N|all"),
+            transform: LDADirections.init(parsing:))
+    var ldaDimensions: LDADirections?
 
     @Option(name: .customLong("lda-alpha"), help: ArgumentHelp("Shrinkage of the LDA's within-individual scatter, in (0, 1] (the station: 0.2), for measuring others.", valueName: "A"))
     var ldaAlpha: Double?
@@ -94,7 +95,7 @@ struct EvaluateCommand: ParsableCommand {
         if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
         if noVerify { settings.recipe.verification = nil }
         if let inlierWeight { settings.recipe.verification?.weightPerInlier = inlierWeight }
-        if let ldaDimensions { settings.recipe.projection?.outputDimension = Int(ldaDimensions) }
+        if let ldaDimensions { settings.recipe.projection?.outputDimension = ldaDimensions.count }
         if let ldaAlpha { settings.recipe.projection?.alpha = ldaAlpha }
         if let catalogViewsAt {
             var catalog = settings.recipe
@@ -143,9 +144,6 @@ struct EvaluateCommand: ParsableCommand {
         }
         if ldaDimensions != nil || ldaAlpha != nil {
             if baseline { throw ValidationError("--lda-dimensions and --lda-alpha shape the projection; --baseline has none") }
-            if let ldaDimensions, ldaDimensions != "all", (Int(ldaDimensions) ?? 0) < 1 {
-                throw ValidationError("--lda-dimensions \(ldaDimensions): expected a number of directions (the station keeps 384) or 'all'")
-            }
             if let ldaAlpha, !(ldaAlpha > 0 && ldaAlpha <= 1) {
                 throw ValidationError("--lda-alpha \(ldaAlpha): expected a shrinkage above 0 and at most 1 (the station uses 0.2)")
             }
@@ -245,5 +243,21 @@ enum AblationTable {
             out += "| \(gate) | \(r.verifiedQueries) / \(r.queries) | \(f(m.map5)) | \(f(m.top1)) | \(f(m.top5)) | \(f(m.newPrecision)) | \(f(m.newRecall)) | \(f(e.top1)) |\n"
         }
         return out
+    }
+}
+
+/// `--lda-dimensions`: how many LDA directions the projection keeps, or every one the PCA leaves.
+struct LDADirections {
+    /// nil: all of them (`Projection.Parameters.outputDimension` nil).
+    let count: Int?
+
+    init(parsing argument: String) throws {
+        if argument == "all" {
+            count = nil
+        } else if let n = Int(argument), n >= 1 {
+            count = n
+        } else {
+            throw ValidationError("expected a number of directions (the station keeps 384) or 'all'")
+        }
     }
 }

@@ -267,7 +267,7 @@ final class EvaluationReportTests: XCTestCase {
         let wholeRecipe = try XCTUnwrap(try lastJSONObject(whole)["recipe"] as? String)
         XCTAssertFalse(wholeRecipe.contains("outputDimension"), "'all' keeps every direction: \(wholeRecipe)")
         XCTAssertTrue(wholeRecipe.contains("\"alpha\":0.2"), wholeRecipe)
-        for (args, message) in [(["--lda-dimensions", "0"], "--lda-dimensions 0: expected a number of directions"),
+        for (args, message) in [(["--lda-dimensions", "0"], "expected a number of directions (the station keeps 384) or 'all'"),
                                 (["--lda-alpha", "1.5"], "--lda-alpha 1.5: expected a shrinkage above 0 and at most 1"),
                                 (["--lda-alpha", "0.3", "--baseline"], "--baseline has none")] {
             let bad = try runFlukeWatch(["evaluate", labels] + args)
