@@ -170,7 +170,7 @@ public struct Evaluator {
         var fastFirst: [FastFirstRow] = []
         if let oneRun = layout.fastFirst {
             progress("fit", 0, 1)
-            let fast = try Trial(recipe: settings.recipe.withoutViews, features: extracted.vectors[oneRun], local: extracted.local,
+            let fast = try Trial(recipe: layout.recipes[oneRun], features: extracted.vectors[oneRun], local: extracted.local,
                                  labels: extracted.labels, split: split).gated(by: verificationGate).trial
             fastFirst = fastFirstRows(station: station, fast: fast, usable: gate)
         }
