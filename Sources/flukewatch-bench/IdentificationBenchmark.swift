@@ -98,14 +98,14 @@ func benchmarkEmbedding(package: ModelPackage, rgb: [UInt8]) throws {
     print("  int8 XNNPACK   to s16_c80 (what the station uses) \(fmt(int8Stop, 2)) ms   full net \(fmt(int8Full, 2)) ms")
     print("  fp32 XNNPACK   to s16_c80 \(fmt(fp32Stop, 2)) ms   full net \(fmt(fp32Full, 2)) ms   (int8/fp32: \(fmt(int8Stop / fp32Stop, 2))×, \(fmt(int8Full / fp32Full, 2))×)")
     print("  OpenCV DNN fp32 full net \(fmt(dnn, 2)) ms   (OpenCV/int8-station: \(fmt(dnn / int8Stop, 1))×)")
-    // The station's vector: the crop and its extra views, each warped and run to s16_c80.
+    // The vector with views_at = "image": the crop and its extra views, each warped and run to s16_c80.
     let views = MatchingRecipe.station.extraViews
     let viewNet = try Embedder(package: package, outputs: ["s16_c80"], precision: .int8)
     let stationMs = try medianMilliseconds(runs: 21) {
         _ = try viewNet.run(rgb: rgb)
         for v in views { _ = try viewNet.run(rgb: try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom)) }
     }
-    print("  the station's vector: the crop + \(views.count) rotated, closer views, int8 to s16_c80 \(fmt(stationMs, 2)) ms (\(fmt(stationMs / int8Stop, 2))× one run)")
+    print("  views on the image: the crop + \(views.count) rotated, closer views, int8 to s16_c80 \(fmt(stationMs, 2)) ms (\(fmt(stationMs / int8Stop, 2))× one run)")
 }
 
 /// Gallery search: 256-d unit vectors, 10 photos per individual, top 5 individuals, one float32
@@ -182,21 +182,23 @@ func benchmarkPhotoToSighting(package: ModelPackage, work: URL, photo12: [UInt8]
     config.fastEmbedding = true
     let fast = try timePhotoToSighting(photo12, identifying: try station(verifyingEveryPhoto: true).1, database: database,
                                        config: config, drop: work.appendingPathComponent("drop-fast"), exifBase: 700)
-    print("  fast_embedding (one network run), every photo verified: median \(fmt(fast.endToEnd)) ms (processing alone \(fmt(fast.processing)) ms), \(fmt(fast.endToEnd / all.endToEnd, 2))× the five looks verified")
+    print("  fast_embedding (one network run), every photo verified: median \(fmt(fast.endToEnd)) ms (processing alone \(fmt(fast.processing)) ms), \(fmt(fast.endToEnd / all.endToEnd, 2))× the default's views verified")
     config.fastEmbedding = false
     config.verifyEveryPhoto = false
     return (service, identifying, config, all.endToEnd)
 }
 
 /// The embedding as the station accounts it (`evaluate`'s embed_ms: the network runs, the views'
-/// warps, the pooling and the map zooms): the five looks on the image, the views made at each
-/// inner map `views_at` offers, and `fast_embedding`'s one run, interleaved round by round on the
-/// same fluke crop.
+/// warps, the pooling and the map zooms): the five looks on the image (the baseline of the
+/// ratios), the views made at each inner map `views_at` offers (the default's marked), and
+/// `fast_embedding`'s one run, interleaved round by round on the same fluke crop.
 func benchmarkEmbeddingAlone(package: ModelPackage, photo12: [UInt8]) throws {
     let quarter = try PhotoDecoder.decode(photo12, reduction: 4)
-    let recipes: [(name: String, recipe: MatchingRecipe)] = [("five looks on the image (the default)", .station)]
-        + MatchingRecipe.innerViewTensors.map { ("views made at \($0)", MatchingRecipe.station.viewsMade(at: $0)) }
-        + [("fast_embedding, one run", .fastStation)]
+    let inner = MatchingRecipe.innerViewTensors.map { at in
+        ("views made at \(at)" + (at == MatchingRecipe.stationViewsAt ? " (the default)" : ""), MatchingRecipe.station.viewsMade(at: at))
+    }
+    let recipes: [(name: String, recipe: MatchingRecipe)] = [("five looks on the image", .stationWithImageViews)]
+        + inner + [("fast_embedding, one run", .fastStation)]
     let extractors = try recipes.map { try FeatureExtractor(package: package, recipe: $0.recipe, localFeatures: false) }
     var ms = [[Double]](repeating: [], count: recipes.count)
     for _ in 0..<21 {

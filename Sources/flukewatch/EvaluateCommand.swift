@@ -58,7 +58,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("fast-embedding"), help: "Embed each photo from one network run (the crop and its map zooms), as a station with [identification] fast_embedding = true does, instead of five.")
     var fastEmbedding = false
 
-    @Option(name: .customLong("views-at"), help: ArgumentHelp("Where the four views are made: image (the default, four whole network runs), or an inner map of the network (b2_out, s8_c40) turned and zoomed, each view running only the blocks after it, as a station with [identification] views_at does.", valueName: "PLACE"))
+    @Option(name: .customLong("views-at"), help: ArgumentHelp("Where the four views are made: an inner map of the network (s8_c40, the station's default, or b2_out) turned and zoomed, each view running only the blocks after it, or image (four whole network runs), as a station with [identification] views_at does.", valueName: "PLACE"))
     var viewsAt: String?
 
     @Option(name: .customLong("catalog-views-at"), help: ArgumentHelp("Embed the catalog part with its four views made at PLACE instead (image, b2_out, s8_c40): the catalog is embedded off the photo's path, so it can afford the views the arriving photo cannot. The queries keep --views-at. (Research: on the right whales it ranks worse than either place alone.)", valueName: "PLACE"))
@@ -156,8 +156,9 @@ struct EvaluateCommand: ParsableCommand {
                 throw ValidationError("--catalog-views-at is measured on its own: the ablation's and --fast-first's rows embed the catalog as the queries")
             }
         }
-        if let viewsAt, MatchingRecipe.viewsAt(place: viewsAt) != nil, fastFirst {
-            throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image")
+        let viewsInside = (viewsAt.map(MatchingRecipe.viewsAt(place:)) ?? MatchingRecipe.stationViewsAt) != nil
+        if fastFirst, viewsInside, !fastEmbedding, !baseline {
+            throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image (--views-at image)")
         }
     }
 

@@ -34,12 +34,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.recipe, .fastStation)
         XCTAssertEqual(StationConfig().recipe, .station, "by default every photo is embedded from five looks")
         XCTAssertEqual(config.viewsAt, "b2_out")
-        XCTAssertNil(StationConfig().viewsAt, "by default the views are made on the image")
+        XCTAssertEqual(StationConfig().viewsAt, "s8_c40", "by default the views are made at the stride-8 map (the 10 ms embedding)")
+        XCTAssertEqual(StationConfig().recipe.viewsAt, "s8_c40")
         var inner = StationConfig()
-        inner.viewsAt = "s8_c40"
-        XCTAssertEqual(inner.recipe.viewsAt, "s8_c40")
+        inner.viewsAt = "b2_out"
+        XCTAssertEqual(inner.recipe.viewsAt, "b2_out")
         XCTAssertEqual(inner.recipe.views, MatchingRecipe.station.views)
-        XCTAssertNil(try ConfigLoader.parse("[identification]\nviews_at = \"image\"\n", file: "f.toml").viewsAt)
+        let onTheImage = try ConfigLoader.parse("[identification]\nviews_at = \"image\"\n", file: "f.toml")
+        XCTAssertNil(onTheImage.viewsAt)
+        XCTAssertEqual(onTheImage.recipe, .stationWithImageViews)
+        XCTAssertNotEqual(onTheImage.recipe.featureVersionSuffix, MatchingRecipe.station.featureVersionSuffix,
+                          "views on the image are another feature space than the default's")
         XCTAssertEqual(config.usefulness, PhotoUsefulness.Limits(minimumRegionWidth: 200, minimumSharpness: 55.5, maximumClipped: 0.1))
         XCTAssertEqual(StationConfig().encounterGap, 60)
         XCTAssertEqual(StationConfig().usefulness, .standard)

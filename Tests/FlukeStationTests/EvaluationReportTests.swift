@@ -143,7 +143,7 @@ final class EvaluationReportTests: XCTestCase {
     func testFastFirstHandsFewerPhotosToOneRunAsItsMarginsWiden() throws {
         let station = try TempStation("eval-fast-first")
         let labels = try Self.writeLabelledSet(in: station)
-        let r = try runFlukeWatch(["evaluate", labels, "--fast-first", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
+        let r = try runFlukeWatch(["evaluate", labels, "--fast-first", "--views-at", "image", "--json", "--unknown-fraction", "0.34", "--queries-per", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try lastJSONObject(r)
         let rows = try XCTUnwrap(json["fast_first"] as? [[String: Any]])
@@ -203,6 +203,9 @@ final class EvaluationReportTests: XCTestCase {
         let cascade = try runFlukeWatch(["evaluate", labels, "--views-at", "b2_out", "--fast-first"])
         XCTAssertNotEqual(cascade.status, 0)
         XCTAssertTrue(cascade.stderr.contains("--fast-first counts each view as a whole network run"), cascade.stderr)
+        let byDefault = try runFlukeWatch(["evaluate", labels, "--fast-first"])
+        XCTAssertNotEqual(byDefault.status, 0, "the station's views are made at s8_c40 unless --views-at image says otherwise")
+        XCTAssertTrue(byDefault.stderr.contains("(--views-at image)"), byDefault.stderr)
     }
 
     /// `--catalog-views-at`: the catalog part embedded with its views made elsewhere than the

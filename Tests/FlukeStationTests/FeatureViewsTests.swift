@@ -19,7 +19,7 @@ final class FeatureViewsTests: XCTestCase {
 
     func testViewsAreAveragedIntoOneUnitVectorAndTheCropAloneIsUnchanged() throws {
         let package = try ModelPackage(directory: Self.models)
-        var views = MatchingRecipe.station
+        var views = MatchingRecipe.stationWithImageViews
         views.mapZooms = nil  // tested below
         var single = views
         single.views = nil
@@ -111,18 +111,20 @@ final class FeatureViewsTests: XCTestCase {
 
         for at in MatchingRecipe.innerViewTensors {
             let inner = MatchingRecipe.station.viewsMade(at: at)
-            let extractor = try FeatureExtractor(package: package, recipe: inner, also: [.station, .fastStation])
+            let extractor = try FeatureExtractor(package: package, recipe: inner, also: [.stationWithImageViews, .fastStation])
             let e = try extractor.extract(from: image, crop: .fluke).vectors
             XCTAssertEqual(norm(e[0]), 1, accuracy: 1e-4)
             XCTAssertGreaterThan(cosine(e[0], e[1]), 0.9, "views made at \(at) are looks at the same fluke as the image views")
             XCTAssertLessThan(cosine(e[0], e[1]), 0.9999, "but not the same looks")
             XCTAssertNotEqual(e[0], e[2], "and they add something to the crop alone")
             XCTAssertEqual(extractor.featureVersion,
-                           package.featureVersion(.station).replacingOccurrences(of: "+mapzoom", with: "@\(at)+mapzoom"),
+                           package.featureVersion(.stationWithImageViews).replacingOccurrences(of: "+mapzoom", with: "@\(at)+mapzoom"),
                            "another feature space: switching views_at re-embeds the catalog")
             XCTAssertEqual(try FeatureExtractor(package: package, recipe: inner).extract(from: image, crop: .fluke).vectors[0], e[0])
         }
         XCTAssertEqual(MatchingRecipe.station.viewsMade(at: "b2_out").withoutViews, .fastStation)
+        XCTAssertEqual(MatchingRecipe.station, MatchingRecipe.stationWithImageViews.viewsMade(at: "s8_c40"),
+                       "the station's views are made at the stride-8 map")
         XCTAssertEqual(MatchingRecipe.station.viewsMade(at: "s8_c40").embeddingWork, "1 network run a photo and 4 views made at its s8_c40 map")
         XCTAssertThrowsError(try FeatureExtractor(package: package, recipe: MatchingRecipe.station.viewsMade(at: "b99_out")))
     }

@@ -1,4 +1,5 @@
 import FlukeCore
+import FlukeMatch
 import Foundation
 
 /// The station's settings, validated. Built from `flukewatch.toml` and/or command-line flags;
@@ -55,11 +56,12 @@ public struct StationConfig: Sendable, Equatable {
     /// accuracy (`MatchingRecipe.fastStation`). Another feature space: switching it re-embeds the
     /// catalog in the background, as a new model does.
     public var fastEmbedding = false
-    /// Where the four views are made (`[identification] views_at`): nil, the image (four more
-    /// whole network runs); else an inner map of the network (`MatchingRecipe.innerViewTensors`)
-    /// turned and zoomed, each view running only the blocks after it. Another feature space, as
-    /// above. Ignored with `fast_embedding`, which makes no views.
-    public var viewsAt: String?
+    /// Where the four views are made (`[identification] views_at`): an inner map of the network
+    /// (`MatchingRecipe.innerViewTensors`; by default the stride-8 map, which keeps the embedding
+    /// within 10 ms) turned and zoomed, each view running only the blocks after it; nil, the
+    /// image (four more whole network runs). Another feature space, as above. Ignored with
+    /// `fast_embedding`, which makes no views.
+    public var viewsAt: String? = MatchingRecipe.stationViewsAt
     /// Operator overrides of the calibrated thresholds.
     public var thresholdNew: Double?
     public var thresholdMatch: Double?

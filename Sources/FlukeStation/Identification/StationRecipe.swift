@@ -23,6 +23,15 @@ extension MatchingRecipe {
     /// `recommended` keeps all 1536 LDA directions and ranks about 0.02 better on right whales,
     /// but a 10 000-photo catalog then needs 60 MB for its embeddings and a search four times
     /// longer: too much for a 2 GB board.
+    ///
+    /// The views are made at the stride-8 map (`stationViewsAt`), not on the image: one network
+    /// run and four runs of its last blocks, so the embedding alone takes 9.1 ms on one core
+    /// instead of 26.1 ms and keeps to the accuracy issue's 10 ms. It ranks a little lower with
+    /// the frozen trunk (right whales, seeds 1 / 3 / 4: top-1 0.626 / 0.614 / 0.639 against
+    /// 0.648 / 0.628 / 0.644 on the image); packages fine-tuned with those views in their
+    /// training loop (`tools/train`, `--map-views 0.5`) read 0.657 / 0.637 / 0.651 top-1 and
+    /// 0.778 / 0.725 / 0.761 top-5. `stationWithImageViews` is the recipe on the image
+    /// (`[identification] views_at = "image"`).
     public static let station: MatchingRecipe = {
         var recipe = MatchingRecipe.compact
         recipe.grid = stationGrid
@@ -30,12 +39,21 @@ extension MatchingRecipe {
         recipe.verification = .standard
         recipe.views = ViewTransform.standard
         recipe.mapZooms = stationMapZooms
+        recipe.viewsAt = stationViewsAt
         return recipe
     }()
 
+    /// Where the station makes its four views by default: block 4's stride-8 map (see `station`).
+    public static let stationViewsAt = "s8_c40"
+
+    /// The station's recipe with its four views made on the image (four more whole network runs,
+    /// 26.1 ms for the embedding alone): the most accurate with the frozen trunk, for boards
+    /// that can afford it.
+    public static let stationWithImageViews = station.viewsMade(at: nil)
+
     /// The station's recipe from one network run per photo: the crop and its map zooms, without the
-    /// four turned, closer views (`[identification] fast_embedding`). A fifth of the network work
-    /// (7.1 ms against 36.7 ms on a slow host), for a lower top-1 on the right whales: 0.585
+    /// four turned, closer views (`[identification] fast_embedding`). A fifth of the image views'
+    /// network work (7.1 ms against 36.7 ms on a slow host), for a lower top-1 on the right whales: 0.585
     /// against 0.640 with the frozen trunk, mean of three splits (`evaluate --fast-embedding`;
     /// README, "Identification").
     public static let fastStation = station.withoutViews
