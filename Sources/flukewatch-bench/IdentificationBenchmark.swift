@@ -330,8 +330,9 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
     let verifyingAll = index.verifyingEveryPhoto()
     let rgb = try cropped.resizedRGB(width: 224, height: 224)
     let views = index.recipe.extraViews
-    // Built once, as the extractor builds them: the stage times the resampling only.
+    // Built once, as the extractor builds them: the stages time the resampling only.
     let zooms = index.recipe.extraMapZooms.map { MapZoom(factor: $0, grid: index.recipe.grid ?? 1) }
+    let viewStage = try extraViewStage(views, at: index.recipe.viewsAt, package: extractor.package, crop: rgb)
     // The two stages a real crop costs differently (named once: the caller gets their medians).
     let siftStage = "SIFT on the 224 crop (when verifying)", verifyStage = "project + search + verify top 10"
     let stages: [(String, () throws -> Void)] = [
@@ -343,9 +344,7 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
         ("find fluke", { _ = try FlukeFinder.find(in: image) }),
         ("crop + resize", { _ = try cropped.resizedRGB(width: 224, height: 224) }),
         ("features (find+crop+embed+pool)", { _ = try extractor.features(of: image, crop: .fluke) }),
-        ("  of which \(views.count) extra views: warps", {
-            for v in views { _ = try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom) }
-        }),
+        viewStage,
         ("  and \(zooms.count) map zooms of each look", {
             for _ in 0...views.count { for z in zooms { _ = VectorMath.normalized(z.apply(raw)) } }
         }),
@@ -362,6 +361,24 @@ func stageBreakdown(photo12: [UInt8], service: IdentificationService, extractor:
     }
     print("    (this synthetic crop has \(local.count) SIFT keypoints; real crops reach the cap of \(LocalFeatures.defaultMaxKeypoints): see below)")
     return (medians[siftStage] ?? 0, medians[verifyStage] ?? 0)
+}
+
+/// The part of the features stage that turns the extra views: warps of the 224×224 crop for views
+/// on the image, turns of the inner map (`MapView`, the shape the model gives it) for views made
+/// there. The network runs the views then take stay in the features stage.
+func extraViewStage(_ views: [ViewTransform], at tensor: String?, package: ModelPackage, crop rgb: [UInt8]) throws
+    -> (String, () throws -> Void) {
+    guard let tensor else {
+        return ("  of which \(views.count) extra views: warps", {
+            for v in views { _ = try RGBView.warped(rgb, size: 224, degrees: v.degrees, zoom: v.zoom) }
+        })
+    }
+    guard let shape = package.outputShape(tensor) else {
+        throw NSError(domain: "bench", code: 3, userInfo: [NSLocalizedDescriptionKey: "the model has no inner map \(tensor)"])
+    }
+    let turns = views.map { MapView(view: $0, height: shape.height, width: shape.width, channels: shape.channels) }
+    let map = [Float](repeating: 0.5, count: shape.height * shape.width * shape.channels)
+    return ("  of which \(views.count) extra views: \(tensor) turns", { for t in turns { _ = t.apply(map) } })
 }
 
 /// `v` scaled to unit length.
