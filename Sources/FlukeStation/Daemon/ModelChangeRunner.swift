@@ -23,7 +23,7 @@ final class ModelChangeRunner: Sendable {
         let missing = (try? reembedder.missingCount()) ?? 0
         guard service.current == nil, missing > 0 else {
             if missing > 0 {
-                logger.warning("\(missing) catalog photo(s) have no embedding for model \(service.featureVersion) (imported under another model or fast_embedding setting, or failing to re-embed) and are left out of identification; run `flukewatch catalog reembed` to add them")
+                logger.warning("\(missing) catalog photo(s) have no embedding for model \(service.featureVersion) (imported under another model, fast_embedding or views_at setting, or failing to re-embed) and are left out of identification; run `flukewatch catalog reembed` to add them")
             }
             return nil
         }
