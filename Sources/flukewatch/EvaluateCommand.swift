@@ -91,12 +91,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.unknownFraction = unknownFraction
         settings.queriesPerIndividual = queriesPer
         settings.crop = crop
-        settings.recipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
-        if let viewsAt { settings.recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
-        if noVerify { settings.recipe.verification = nil }
-        if let inlierWeight { settings.recipe.verification?.weightPerInlier = inlierWeight }
-        if let ldaDimensions { settings.recipe.projection?.outputDimension = ldaDimensions.count }
-        if let ldaAlpha { settings.recipe.projection?.alpha = ldaAlpha }
+        settings.recipe = measuredRecipe
         if let catalogViewsAt {
             var catalog = settings.recipe
             catalog.viewsAt = MatchingRecipe.viewsAt(place: catalogViewsAt)
@@ -125,6 +120,18 @@ struct EvaluateCommand: ParsableCommand {
             }
             fflush(nil)  // every C stream: stdout is block-buffered when it is a file
         }
+    }
+
+    /// The recipe the queries are measured with: the station's (or the baseline, or the one-run
+    /// form) with the options applied. Read after `validate()`'s place checks.
+    private var measuredRecipe: MatchingRecipe {
+        var recipe: MatchingRecipe = baseline ? .baseline : fastEmbedding ? .fastStation : .station
+        if let viewsAt { recipe.viewsAt = MatchingRecipe.viewsAt(place: viewsAt) }
+        if noVerify { recipe.verification = nil }
+        if let inlierWeight { recipe.verification?.weightPerInlier = inlierWeight }
+        if let ldaDimensions { recipe.projection?.outputDimension = ldaDimensions.count }
+        if let ldaAlpha { recipe.projection?.alpha = ldaAlpha }
+        return recipe
     }
 
     func validate() throws {
@@ -156,8 +163,7 @@ struct EvaluateCommand: ParsableCommand {
                 throw ValidationError("--catalog-views-at is measured on its own: the ablation's and --fast-first's rows embed the catalog as the queries")
             }
         }
-        let viewsInside = (viewsAt.map(MatchingRecipe.viewsAt(place:)) ?? MatchingRecipe.stationViewsAt) != nil
-        if fastFirst, viewsInside, !fastEmbedding, !baseline {
+        if fastFirst, measuredRecipe.viewsAt != nil {
             throw ValidationError("--fast-first counts each view as a whole network run: measure it with the views on the image (--views-at image)")
         }
     }
